@@ -1,0 +1,77 @@
+"""Shared CLI plumbing: error reporting, JSON output and tables.
+
+Library code never prints; commands print through these helpers so that every
+command behaves the same: ``--json`` writes one JSON document to stdout, tables
+go to people, and errors are one line on stderr with a hint.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import typer
+
+from ailab.errors import AilabError
+
+
+def run_app(app: typer.Typer) -> None:
+    """Run the Typer app; AilabError becomes ``error: ...`` and its exit code."""
+    try:
+        app()
+    except AilabError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted", err=True)
+        raise SystemExit(130) from None
+
+
+def fail(exc: AilabError) -> None:
+    """Print a domain error as one line (plus an optional hint line) and exit."""
+    typer.echo(f"error: {exc.message}", err=True)
+    if exc.hint:
+        typer.echo(f"hint: {exc.hint}", err=True)
+    raise SystemExit(exc.exit_code)
+
+
+def is_tty() -> bool:
+    """True when stdout is a terminal: show colour, tables and progress bars."""
+    return sys.stdout.isatty()
+
+
+def print_json(data: Any) -> None:
+    """Write one JSON document to stdout (numbers stay numbers, NaN is refused)."""
+    typer.echo(json.dumps(data, indent=2, default=_json_default, allow_nan=False))
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def print_table(
+    title: str | None,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    footer: str | None = None,
+) -> None:
+    """Print a rich table to stdout (plain text when not a terminal)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*["" if cell is None else str(cell) for cell in row])
+    console = Console(no_color=not is_tty(), width=None if is_tty() else 200)
+    console.print(table)
+    if footer:
+        console.print(footer)

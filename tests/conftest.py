@@ -1,0 +1,31 @@
+"""Shared test harness.
+
+- Offline settings for the cloud SDKs, set before anything imports boto3 or
+  google-auth: no metadata-server probes, fake credentials, a fixed region.
+- The network guard: pytest-socket (``--disable-socket --allow-hosts=...`` in
+  pyproject's addopts) refuses every connection except loopback, so a leak fails
+  the test instead of leaving the machine.
+- ``preview``: the shared recording Pulumi mock, run over a stack's config.
+"""
+
+from __future__ import annotations
+
+import os
+
+_OFFLINE_ENV = {
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "NO_GCE_CHECK": "True",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "GOOGLE_CLOUD_PROJECT": "ailab-test",
+    "PULUMI_SKIP_UPDATE_CHECK": "true",
+    "SKYPILOT_DISABLE_USAGE_COLLECTION": "1",
+    "MPLBACKEND": "Agg",
+}
+os.environ.update(_OFFLINE_ENV)
+for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "GOOGLE_APPLICATION_CREDENTIALS"):
+    os.environ.pop(_var, None)
