@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -107,3 +108,44 @@ def price(cloud: str, instance_type: str, region: str) -> PriceRow:
                            hint="see `ailab catalog show --cloud " + cloud + "`")
     offered = ", ".join(regions_for(cloud, instance_type))
     raise CatalogError(f"{instance_type} is not offered in {region}; offered in: {offered}")
+
+
+def regions_for_cloud(cloud: str) -> set[str]:
+    """Every region the table lists for a cloud."""
+    return {region for (_, region) in _index(cloud)}
+
+
+STALE_AFTER_DAYS = 30
+
+
+def clear_cache() -> None:
+    """Forget cached tables, e.g. after ``ailab catalog refresh`` rewrote them."""
+    load_prices.cache_clear()
+    _index.cache_clear()
+
+
+def snapshot_date(frame: pd.DataFrame | None = None) -> date:
+    """The date of the oldest price in the table: what a staleness check must look at."""
+    table = load_prices() if frame is None else frame
+    return date.fromisoformat(str(table["as_of"].min()))
+
+
+def staleness_warning(today: date | None = None, frame: pd.DataFrame | None = None) -> str | None:
+    """A one-line warning when the snapshot is older than STALE_AFTER_DAYS, else None."""
+    as_of = snapshot_date(frame)
+    age = ((today or date.today()) - as_of).days
+    if age <= STALE_AFTER_DAYS:
+        return None
+    return (f"warning: price snapshot is {age} days old (as of {as_of.isoformat()}); "
+            "run `ailab catalog refresh` for current prices")
+
+
+def with_accelerators(frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rows whose accelerator the accelerator table knows, with a canonical ``gpu`` column."""
+    from costs.accelerators import catalog_name_map
+
+    table = load_prices() if frame is None else frame
+    names = table["accelerator"].map(catalog_name_map())
+    out = table[names.notna() & (table["accelerator_count"] > 0)].copy()
+    out["gpu"] = names[out.index]
+    return out.reset_index(drop=True)
