@@ -26,7 +26,7 @@ app = typer.Typer(
 
 # Command modules, in help order. Each defines register(app: typer.Typer).
 COMMAND_MODULES = [
-
+    "preview",
 ]
 
 

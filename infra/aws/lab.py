@@ -1,0 +1,81 @@
+"""The whole AWS lab: one component that composes every concern of the stack."""
+
+from __future__ import annotations
+
+import pulumi
+
+from infra.aws.autostop import IdleAutoStop, IdleAutoStopArgs
+from infra.aws.budget import LabBudget, LabBudgetArgs
+from infra.aws.cluster import GpuCluster, GpuClusterArgs
+from infra.aws.filesystems import FileSystems, FileSystemsArgs
+from infra.aws.gpu_instances import GpuInstances, GpuInstancesArgs
+from infra.aws.iam import InstanceRole, InstanceRoleArgs
+from infra.aws.machine import deep_learning_ami, user_data
+from infra.aws.network import LabNetwork, LabNetworkArgs
+from infra.aws.spec import AwsLabSpec
+from infra.aws.spot_pool import SpotPool, SpotPoolArgs
+from infra.aws.storage import LabBucket, LabBucketArgs
+from infra.spec import LabSpec
+
+
+class AwsLab(pulumi.ComponentResource):
+    """Network, storage tiers, machines, pool, cluster, auto-stop and budget."""
+
+    def __init__(self, name: str, lab: LabSpec, opts: pulumi.ResourceOptions | None = None
+                 ) -> None:
+        super().__init__("ailab:aws:Lab", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        spec: AwsLabSpec = lab.aws
+        tags = lab.tags()
+        net = LabNetwork(f"{name}-net", LabNetworkArgs(spec.network, lab.region, lab.ssh_cidr,
+                                                       tags), child)
+        self.bucket = LabBucket(f"{name}-data", LabBucketArgs(spec.bucket, lab.retain_on_delete,
+                                                              tags), child)
+        role = InstanceRole(f"{name}-nodes", InstanceRoleArgs(self.bucket.bucket.arn, tags),
+                            child)
+        private_ids = [s.id for s in net.private_subnets]
+        files = FileSystems(f"{name}-fs", FileSystemsArgs(
+            vpc_id=net.vpc.id, subnet_ids=private_ids,
+            client_security_group_id=net.security_group.id,
+            bucket_name=self.bucket.bucket.bucket, efs=spec.efs, fsx=spec.fsx,
+            retain_on_delete=lab.retain_on_delete, tags=tags), child) \
+            if spec.efs or spec.fsx else None
+        boot = user_data(files.efs_dns if files else None, files.fsx_dns if files else None,
+                         files.fsx_mount_name if files else None)
+        needs_ami = spec.instances or spec.pool or spec.cluster
+        ami = deep_learning_ami(spec.ami_name_filter, pulumi.InvokeOptions(parent=self)) \
+            if needs_ami else None
+        gpu_ids: list[pulumi.Output[str]] = []
+        if spec.instances:
+            subnets = net.public_subnets if spec.instances.public_ip else net.private_subnets
+            machines = GpuInstances(f"{name}-gpu", GpuInstancesArgs(
+                spec=spec.instances, ami_id=ami, subnet_ids=[s.id for s in subnets],  # type: ignore[arg-type]
+                azs=spec.network.azs, security_group_id=net.security_group.id,
+                instance_profile=role.profile.name, user_data=boot,
+                data_volume=spec.data_volume, retain_on_delete=lab.retain_on_delete,
+                tags=tags), child)
+            gpu_ids += [m.id for m in machines.instances]
+        if spec.pool:
+            SpotPool(f"{name}-pool", SpotPoolArgs(
+                spec=spec.pool, ami_id=ami, subnet_ids=private_ids,  # type: ignore[arg-type]
+                security_group_id=net.security_group.id, instance_profile=role.profile.name,
+                user_data=boot, tags=tags), child)
+        if spec.cluster:
+            zone = spec.network.azs.index(spec.cluster.az)
+            cluster = GpuCluster(f"{name}-cluster", GpuClusterArgs(
+                spec=spec.cluster, ami_id=ami, subnet_id=private_ids[zone],  # type: ignore[arg-type]
+                security_group_id=net.security_group.id, instance_profile=role.profile.name,
+                user_data=boot, tags=tags), child)
+            gpu_ids += [n.id for n in cluster.nodes]
+        if spec.auto_stop and gpu_ids:
+            IdleAutoStop(f"{name}-autostop", IdleAutoStopArgs(gpu_ids, lab.region,
+                                                              spec.auto_stop, tags), child)
+        if spec.budget:
+            LabBudget(f"{name}-budget", LabBudgetArgs(lab.stack, spec.budget), child)
+        self.outputs = {
+            "bucket": self.bucket.bucket.bucket,
+            "region": lab.region,
+            "vpc_id": net.vpc.id,
+            "gpu_instance_ids": gpu_ids,
+        }
+        self.register_outputs(self.outputs)

@@ -1,0 +1,323 @@
+"""The AWS part of the lab spec, validated against the price table and facts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ailab.errors import ConfigError
+from costs import catalog
+from infra.aws.facts import efa_interfaces
+from infra.cidr import check_subnets, parse_cidr
+
+NS = "ailab"
+TIERINGS = ("lifecycle", "intelligent-tiering", "none")
+VOLUME_TYPES = ("gp3", "io2")
+FSX_THROUGHPUTS = (125, 250, 500, 1000)
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    vpc_cidr: str
+    public_subnets: tuple[str, ...]
+    private_subnets: tuple[str, ...]
+    azs: tuple[str, ...]
+    nat_gateway: bool
+
+
+@dataclass(frozen=True)
+class InstancesSpec:
+    """Stand-alone GPU lab machines."""
+
+    instance_type: str
+    count: int
+    spot: bool
+    public_ip: bool
+    root_volume_gb: int
+    ami_name_filter: str
+
+
+@dataclass(frozen=True)
+class DataVolumeSpec:
+    size_gb: int
+    type: str
+    iops: int
+    throughput: int | None
+
+
+@dataclass(frozen=True)
+class SpotPoolSpec:
+    instance_types: tuple[str, ...]
+    min: int
+    desired: int
+    max: int
+    on_demand_base: int
+    on_demand_percent: int
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """N nodes of one EFA-capable type in a cluster placement group, one AZ."""
+
+    instance_type: str
+    nodes: int
+    efa_interfaces: int
+    spot: bool
+    az: str
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    tiering: str
+    ia_days: int
+    glacier_ir_days: int
+    deep_archive_days: int
+    abort_multipart_days: int
+
+
+@dataclass(frozen=True)
+class FsxSpec:
+    storage_gb: int
+    deployment_type: str
+    throughput_per_tib: int
+
+
+@dataclass(frozen=True)
+class AutoStopSpec:
+    minutes: int
+    cpu_percent: int
+
+
+@dataclass(frozen=True)
+class BudgetSpec:
+    monthly_usd: int
+    emails: tuple[str, ...]
+    thresholds: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AwsLabSpec:
+    network: NetworkSpec
+    instances: InstancesSpec | None
+    data_volume: DataVolumeSpec | None
+    pool: SpotPoolSpec | None
+    cluster: ClusterSpec | None
+    bucket: BucketSpec
+    efs: bool
+    fsx: FsxSpec | None
+    auto_stop: AutoStopSpec | None
+    budget: BudgetSpec | None
+    ami_name_filter: str
+
+
+def build_aws_spec(values: dict[str, Any], common: Any) -> AwsLabSpec:
+    """Validate the AWS keys; ``common`` is the cloud-neutral LabSpec."""
+    region = common.region
+    if not catalog.regions_for_cloud("aws").__contains__(region):
+        raise ConfigError("aws:region", region, "not a region in the price table; known: "
+                          + ", ".join(sorted(catalog.regions_for_cloud("aws"))))
+    network = _network(values, region)
+    return AwsLabSpec(
+        network=network,
+        instances=_instances(values, region),
+        data_volume=_data_volume(values),
+        pool=_pool(values, region),
+        cluster=_cluster(values, region, network),
+        bucket=_bucket(values),
+        efs=values["efs"],
+        fsx=_fsx(values),
+        auto_stop=_auto_stop(values),
+        budget=_budget(values),
+        ami_name_filter=values["amiNameFilter"],
+    )
+
+
+def _network(values: dict[str, Any], region: str) -> NetworkSpec:
+    vpc = parse_cidr(f"{NS}:vpcCidr", values["vpcCidr"])
+    public = [parse_cidr(f"{NS}:publicSubnetCidrs", c) for c in values["publicSubnetCidrs"]]
+    private = [parse_cidr(f"{NS}:privateSubnetCidrs", c) for c in values["privateSubnetCidrs"]]
+    if len(public) < 2:
+        raise ConfigError(f"{NS}:publicSubnetCidrs", values["publicSubnetCidrs"],
+                          "need at least 2 subnets (one per availability zone)")
+    if len(private) != len(public):
+        raise ConfigError(f"{NS}:privateSubnetCidrs", values["privateSubnetCidrs"],
+                          f"need {len(public)} subnets, one per public subnet")
+    check_subnets(f"{NS}:vpcCidr", vpc, f"{NS}:publicSubnetCidrs/privateSubnetCidrs",
+                  public + private)
+    azs = values["availabilityZones"] or [f"{region}{chr(ord('a') + i)}"
+                                          for i in range(len(public))]
+    for az in azs:
+        if not re.fullmatch(re.escape(region) + r"[a-z]", az):
+            raise ConfigError(f"{NS}:availabilityZones", az, f"expected a zone of {region}, "
+                              f"like {region}a")
+    if len(azs) != len(public):
+        raise ConfigError(f"{NS}:availabilityZones", azs, f"need {len(public)} zones, one per "
+                          "subnet")
+    return NetworkSpec(str(vpc), tuple(map(str, public)), tuple(map(str, private)), tuple(azs),
+                       values["natGateway"])
+
+
+def check_instance_type(key: str, itype: str, region: str, spot: bool) -> catalog.PriceRow:
+    """Known type, offered in the region, with a spot market when spot is asked."""
+    known = catalog.instance_types("aws")
+    if itype not in known:
+        gpu = sorted(t for t in known if t.split(".")[0] in ("g5", "g6", "g6e", "p4d", "p5"))
+        raise ConfigError(key, itype, "unknown instance type; e.g. " + ", ".join(gpu[:8]))
+    row = catalog.find_price("aws", itype, region)
+    if row is None:
+        offered = ", ".join(catalog.regions_for("aws", itype))
+        raise ConfigError(key, itype, f"not offered in {region}; offered in: {offered}")
+    if spot and not row.has_spot:
+        raise ConfigError(key, itype, f"has no spot market in {region}; set spot to false")
+    return row
+
+
+def _positive(key: str, value: int) -> int:
+    if value <= 0:
+        raise ConfigError(f"{NS}:{key}", value, "must be 1 or more")
+    return value
+
+
+def _instances(values: dict[str, Any], region: str) -> InstancesSpec | None:
+    itype = values["instanceType"]
+    if not itype:
+        return None
+    check_instance_type(f"{NS}:instanceType", itype, region, values["spot"])
+    return InstancesSpec(itype, _positive("instanceCount", values["instanceCount"]),
+                         values["spot"], values["publicIp"],
+                         _positive("rootVolumeGb", values["rootVolumeGb"]),
+                         values["amiNameFilter"])
+
+
+def _data_volume(values: dict[str, Any]) -> DataVolumeSpec | None:
+    size = values["dataVolumeGb"]
+    if size == 0:
+        return None
+    _positive("dataVolumeGb", size)
+    vtype = values["dataVolumeType"]
+    if vtype not in VOLUME_TYPES:
+        raise ConfigError(f"{NS}:dataVolumeType", vtype, f"allowed: {', '.join(VOLUME_TYPES)}")
+    iops = values["dataVolumeIops"]
+    low, high = (3000, 16000) if vtype == "gp3" else (100, 256000)
+    if not low <= iops <= high:
+        raise ConfigError(f"{NS}:dataVolumeIops", iops, f"{vtype} allows {low}..{high}")
+    throughput = values["dataVolumeThroughput"] if vtype == "gp3" else None
+    if throughput is not None and not 125 <= throughput <= 1000:
+        raise ConfigError(f"{NS}:dataVolumeThroughput", throughput, "gp3 allows 125..1000 MiB/s")
+    return DataVolumeSpec(size, vtype, iops, throughput)
+
+
+def _pool(values: dict[str, Any], region: str) -> SpotPoolSpec | None:
+    types = values["poolInstanceTypes"]
+    if not types:
+        return None
+    for itype in types:
+        row = check_instance_type(f"{NS}:poolInstanceTypes", itype, region, spot=True)
+        if row.accelerator_count <= 0:
+            raise ConfigError(f"{NS}:poolInstanceTypes", itype, "is not a GPU instance type")
+    lo, want, hi = values["poolMin"], values["poolDesired"], values["poolMax"]
+    _positive("poolMax", hi)
+    if lo < 0:
+        raise ConfigError(f"{NS}:poolMin", lo, "must be 0 or more")
+    if lo > hi:
+        raise ConfigError(f"{NS}:poolMin", lo, f"must not exceed poolMax ({hi})")
+    if not lo <= want <= hi:
+        raise ConfigError(f"{NS}:poolDesired", want, f"must be within poolMin..poolMax "
+                          f"({lo}..{hi})")
+    pct = values["poolOnDemandPercent"]
+    if not 0 <= pct <= 100:
+        raise ConfigError(f"{NS}:poolOnDemandPercent", pct, "must be 0..100")
+    base = values["poolOnDemandBase"]
+    if not 0 <= base <= hi:
+        raise ConfigError(f"{NS}:poolOnDemandBase", base, f"must be within 0..poolMax ({hi})")
+    return SpotPoolSpec(tuple(types), lo, want, hi, base, pct)
+
+
+def _cluster(values: dict[str, Any], region: str, network: NetworkSpec) -> ClusterSpec | None:
+    itype = values["clusterInstanceType"]
+    if not itype:
+        return None
+    key = f"{NS}:clusterInstanceType"
+    check_instance_type(key, itype, region, values["clusterSpot"])
+    nodes = _positive("clusterNodes", values["clusterNodes"])
+    efa = efa_interfaces(itype) if values["clusterEfa"] else 0
+    if values["clusterEfa"] and efa == 0:
+        raise ConfigError(key, itype, "has no EFA; use an EFA type (p4d, p5, p5e, p5en, trn1, "
+                          "...) or set clusterEfa to false")
+    azs = values["clusterAzs"] or [network.azs[0]]
+    if efa and len(azs) > 1:
+        raise ConfigError(f"{NS}:clusterAzs", azs, "EFA nodes must share one availability zone "
+                          "(one subnet, one cluster placement group); give exactly one")
+    for az in azs:
+        if az not in network.azs:
+            raise ConfigError(f"{NS}:clusterAzs", az, f"not one of the lab's zones: "
+                              f"{', '.join(network.azs)}")
+    return ClusterSpec(itype, nodes, efa, values["clusterSpot"], azs[0])
+
+
+def _bucket(values: dict[str, Any]) -> BucketSpec:
+    tiering = values["bucketTiering"]
+    if tiering not in TIERINGS:
+        raise ConfigError(f"{NS}:bucketTiering", tiering, f"allowed: {', '.join(TIERINGS)}")
+    ia, gir, deep = values["bucketIaDays"], values["bucketGlacierIrDays"], \
+        values["bucketDeepArchiveDays"]
+    steps = [(k, d) for k, d in (("bucketIaDays", ia), ("bucketGlacierIrDays", gir),
+                                 ("bucketDeepArchiveDays", deep)) if d]
+    for key, days in steps:
+        if days < 0:
+            raise ConfigError(f"{NS}:{key}", days, "must be 0 (skip) or more")
+    if ia and ia < 30:
+        raise ConfigError(f"{NS}:bucketIaDays", ia, "S3 needs at least 30 days before "
+                          "STANDARD_IA")
+    for (prev_key, prev), (key, days) in zip(steps, steps[1:], strict=False):
+        if days <= prev:
+            raise ConfigError(f"{NS}:{key}", days, f"must be later than {prev_key} ({prev})")
+    abort = _positive("abortMultipartDays", values["abortMultipartDays"])
+    return BucketSpec(tiering, ia, gir, deep, abort)
+
+
+def _fsx(values: dict[str, Any]) -> FsxSpec | None:
+    if not values["fsxLustre"]:
+        return None
+    size, dtype, tput = values["fsxStorageGb"], values["fsxDeploymentType"], \
+        values["fsxThroughputPerTib"]
+    if dtype != "PERSISTENT_2":
+        raise ConfigError(f"{NS}:fsxDeploymentType", dtype, "only PERSISTENT_2 supports the "
+                          "data repository association to the bucket")
+    if not (size == 1200 or (size > 0 and size % 2400 == 0)):
+        raise ConfigError(f"{NS}:fsxStorageGb", size, "must be 1200 or a multiple of 2400")
+    if tput not in FSX_THROUGHPUTS:
+        raise ConfigError(f"{NS}:fsxThroughputPerTib", tput,
+                          f"allowed: {', '.join(map(str, FSX_THROUGHPUTS))}")
+    return FsxSpec(size, dtype, tput)
+
+
+def _auto_stop(values: dict[str, Any]) -> AutoStopSpec | None:
+    minutes, cpu = values["autoStopMinutes"], values["autoStopCpuPercent"]
+    if minutes == 0:
+        return None
+    if minutes < 5 or minutes % 5:
+        raise ConfigError(f"{NS}:autoStopMinutes", minutes, "must be 0 (off) or a multiple of "
+                          "5 minutes, at least 5")
+    if not 1 <= cpu <= 100:
+        raise ConfigError(f"{NS}:autoStopCpuPercent", cpu, "must be 1..100")
+    return AutoStopSpec(minutes, cpu)
+
+
+def _budget(values: dict[str, Any]) -> BudgetSpec | None:
+    amount = values["budgetMonthlyUsd"]
+    if amount == 0:
+        return None
+    _positive("budgetMonthlyUsd", amount)
+    emails = values["budgetEmails"]
+    if not emails:
+        raise ConfigError(f"{NS}:budgetEmails", emails, "a budget needs at least one e-mail")
+    for email in emails:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+            raise ConfigError(f"{NS}:budgetEmails", email, "not an e-mail address")
+    thresholds = values["budgetThresholds"]
+    for pct in thresholds:
+        if not 1 <= pct <= 1000:
+            raise ConfigError(f"{NS}:budgetThresholds", pct, "percentages must be 1..1000")
+    return BudgetSpec(amount, tuple(emails), tuple(sorted(thresholds)))

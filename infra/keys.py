@@ -1,0 +1,115 @@
+"""Every ``ailab:`` stack config key: type, default and meaning.
+
+This table is the single source of truth for the config surface. ``Pulumi.yaml``
+declares the same keys (a test keeps the two in step), ``infra.config`` parses
+raw values with it, and unknown keys are rejected against it with a suggestion.
+Pulumi project config supports only string, integer, boolean and array types,
+so every key is flat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+KeyType = Literal["string", "integer", "boolean", "array"]
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    """One documented config key (without the ``ailab:`` namespace)."""
+
+    name: str
+    type: KeyType
+    default: Any
+    description: str
+    required: bool = False
+    items: KeyType = "string"
+
+
+def _k(name: str, type_: KeyType, default: Any, description: str, **kw: Any) -> ConfigKey:
+    return ConfigKey(name, type_, default, description, **kw)
+
+
+COMMON_KEYS: list[ConfigKey] = [
+    _k("cloud", "string", "aws", "Cloud of the lab: aws or gcp."),
+    _k("owner", "string", None, "Owner tag/label on every resource (e-mail or team).",
+       required=True),
+    _k("expires", "string", "", "Expiry date (YYYY-MM-DD) tagged on every resource; "
+       "empty means no expiry. The janitor acts on passed dates."),
+    _k("retainOnDelete", "boolean", True, "Keep data stores (buckets, volumes, file "
+       "systems) when the stack is destroyed."),
+    _k("sshCidr", "string", "", "CIDR allowed to reach SSH (port 22). Empty: no SSH "
+       "ingress at all (use SSM / IAP). 0.0.0.0/0 is refused."),
+]
+
+AWS_KEYS: list[ConfigKey] = [
+    # Network
+    _k("vpcCidr", "string", "10.20.0.0/16", "VPC CIDR block."),
+    _k("publicSubnetCidrs", "array", ["10.20.0.0/20", "10.20.16.0/20"],
+       "Public subnet CIDRs, one per availability zone (at least 2)."),
+    _k("privateSubnetCidrs", "array", ["10.20.128.0/20", "10.20.144.0/20"],
+       "Private subnet CIDRs, one per availability zone (same count as public)."),
+    _k("availabilityZones", "array", [], "Availability zones; default: <region>a, <region>b, ..."),
+    _k("natGateway", "boolean", False, "Create one NAT gateway for the private subnets."),
+    # GPU instances
+    _k("instanceType", "string", "", "GPU instance type of the lab machines; empty: none."),
+    _k("instanceCount", "integer", 1, "Number of lab machines."),
+    _k("spot", "boolean", True, "Run lab machines on spot capacity (persistent, stop on "
+       "interruption)."),
+    _k("publicIp", "boolean", False, "Give lab machines a public IP in a public subnet "
+       "(SSH still limited to sshCidr)."),
+    _k("rootVolumeGb", "integer", 200, "Encrypted gp3 root volume size in GiB."),
+    _k("amiNameFilter", "string", "Deep Learning OSS Nvidia Driver AMI GPU PyTorch * "
+       "(Ubuntu 22.04) *", "Name filter for the Amazon-owned Deep Learning AMI (newest wins)."),
+    # Block storage
+    _k("dataVolumeGb", "integer", 0, "Size of one EBS data volume per lab machine; 0: none."),
+    _k("dataVolumeType", "string", "gp3", "EBS data volume type: gp3 or io2."),
+    _k("dataVolumeIops", "integer", 3000, "Provisioned IOPS of data volumes."),
+    _k("dataVolumeThroughput", "integer", 125, "gp3 throughput in MiB/s."),
+    # Spot pool
+    _k("poolInstanceTypes", "array", [], "Instance types of the spot Auto Scaling group "
+       "(one GPU class); empty: no pool."),
+    _k("poolMin", "integer", 0, "Spot pool minimum size."),
+    _k("poolDesired", "integer", 0, "Spot pool desired capacity."),
+    _k("poolMax", "integer", 4, "Spot pool maximum size."),
+    _k("poolOnDemandBase", "integer", 0, "On-demand base capacity of the pool."),
+    _k("poolOnDemandPercent", "integer", 0, "On-demand percentage above base capacity."),
+    # High-bandwidth cluster
+    _k("clusterInstanceType", "string", "", "EFA-capable instance type of the cluster; "
+       "empty: no cluster."),
+    _k("clusterNodes", "integer", 2, "Cluster node count."),
+    _k("clusterEfa", "boolean", True, "Attach the type's EFA interfaces to each node."),
+    _k("clusterSpot", "boolean", False, "Run cluster nodes on spot capacity."),
+    _k("clusterAzs", "array", [], "Zone(s) of the cluster; EFA requires exactly one "
+       "(default: the first zone)."),
+    # Object storage
+    _k("bucketTiering", "string", "lifecycle", "Bucket tiering: lifecycle, "
+       "intelligent-tiering or none."),
+    _k("bucketIaDays", "integer", 30, "Lifecycle: days until STANDARD_IA (0: skip)."),
+    _k("bucketGlacierIrDays", "integer", 90, "Lifecycle: days until GLACIER_IR (0: skip)."),
+    _k("bucketDeepArchiveDays", "integer", 0, "Lifecycle: days until DEEP_ARCHIVE (0: never)."),
+    _k("abortMultipartDays", "integer", 7, "Abort incomplete multipart uploads after N days."),
+    # File storage
+    _k("efs", "boolean", False, "EFS file system for home directories."),
+    _k("fsxLustre", "boolean", False, "FSx for Lustre linked to the bucket (training data)."),
+    _k("fsxStorageGb", "integer", 1200, "FSx for Lustre capacity in GiB (1200 or a multiple "
+       "of 2400)."),
+    _k("fsxDeploymentType", "string", "PERSISTENT_2", "FSx for Lustre deployment type: "
+       "PERSISTENT_2 (required for the bucket link)."),
+    _k("fsxThroughputPerTib", "integer", 125, "FSx PERSISTENT_2 throughput per TiB: 125, "
+       "250, 500 or 1000."),
+    # Idle auto-stop and budget
+    _k("autoStopMinutes", "integer", 60, "Stop a GPU instance after N idle minutes; 0: off."),
+    _k("autoStopCpuPercent", "integer", 5, "CPU utilisation (%) under which an instance is "
+       "idle."),
+    _k("budgetMonthlyUsd", "integer", 0, "Monthly AWS Budget for the stack's tag; 0: none."),
+    _k("budgetEmails", "array", [], "E-mail addresses alerted by the budget."),
+    _k("budgetThresholds", "array", [50, 80, 100], "Budget alert thresholds in percent.",
+       items="integer"),
+]
+
+# Keys from other namespaces that the program reads.
+PROVIDER_KEYS = {"aws:region": "AWS region of the lab (required on aws)."}
+
+ALL_KEYS: dict[str, ConfigKey] = {k.name: k for k in COMMON_KEYS + AWS_KEYS}

@@ -1,0 +1,186 @@
+"""Offline preview: run the Pulumi program under mocks and record the inventory.
+
+The program is the same one ``pulumi up`` runs; only the engine is replaced by
+``RecordingMonitor``, which answers every registration locally and keeps what
+was declared: type, name, parent, inputs and the resource options auditors care
+about (retain on delete, protect). Later features price and police this
+inventory, so it is plain data (``Inventory``), not a printout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+
+from infra.spec import LabSpec
+
+ACCOUNT_ID = "123456789012"
+MOCK_AMI = "ami-0ailabmock00000000"
+
+
+@dataclass
+class Resource:
+    """One declared resource (custom or component)."""
+
+    type: str
+    name: str
+    parent: str | None
+    inputs: dict[str, Any]
+    custom: bool = True
+    retain_on_delete: bool = False
+    protect: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type, "name": self.name, "parent": self.parent,
+                "inputs": self.inputs, "custom": self.custom,
+                "retain_on_delete": self.retain_on_delete, "protect": self.protect}
+
+
+@dataclass
+class Inventory:
+    """Everything a stack declares, in declaration order."""
+
+    stack: str
+    cloud: str
+    region: str
+    resources: list[Resource] = field(default_factory=list)
+
+    def by_type(self, type_: str) -> list[Resource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def get(self, name: str) -> Resource:
+        for res in self.resources:
+            if res.name == name:
+                return res
+        raise KeyError(name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stack": self.stack, "cloud": self.cloud, "region": self.region,
+                "resources": [r.to_json() for r in self.resources]}
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy of a deserialised input value."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+class RecordingMocks(pulumi_mocks.Mocks):
+    """Answers resource and invoke calls with plausible cloud-shaped values."""
+
+    def __init__(self, region: str = "us-east-1") -> None:
+        self.region = region
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
+        state = dict(args.inputs)
+        rid = f"{args.name}-id"
+        token = args.typ
+        if token.startswith("aws:"):
+            service = token.split(":")[1].split("/")[0]
+            state.setdefault("arn", f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{args.name}")
+        if token == "aws:s3/bucket:Bucket":
+            bucket = state.get("bucket") or f"{state.get('bucketPrefix', args.name)}mock"
+            state.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}")
+            rid = bucket
+        if token == "aws:ec2/launchTemplate:LaunchTemplate":
+            state.setdefault("latestVersion", 1)
+        if token == "aws:efs/fileSystem:FileSystem":
+            state["dnsName"] = f"{rid}.efs.{self.region}.amazonaws.com"
+        if token == "aws:fsx/lustreFileSystem:LustreFileSystem":
+            state.update(dnsName=f"{rid}.fsx.{self.region}.amazonaws.com", mountName="mock")
+        state.setdefault("name", state.get("name") or args.name)
+        return rid, state
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
+        if args.token == "aws:ec2/getAmi:getAmi":
+            return {"id": MOCK_AMI, "imageId": MOCK_AMI, "architecture": "x86_64",
+                    "name": "Deep Learning OSS Nvidia Driver AMI GPU PyTorch (mock)"}
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mock",
+                    "userId": "mock"}
+        return dict(args.args)
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that also keeps every registration, with parent and options."""
+
+    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
+        super().__init__(mocks)
+        self.records: list[Resource] = []
+        self._names: dict[str, str] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            from pulumi.runtime import rpc
+
+            self._names[response.urn] = request.name
+            inputs = rpc.deserialize_properties(request.object)
+            self.records.append(Resource(
+                type=request.type, name=request.name,
+                parent=self._names.get(request.parent) if request.parent else None,
+                inputs=_plain(inputs), custom=bool(request.custom),
+                retain_on_delete=bool(request.retainOnDelete), protect=bool(request.protect)))
+        return response
+
+
+def run_program(spec: LabSpec, raw_config: dict[str, str]) -> list[Resource]:
+    """Run ``infra.program.build`` for ``spec`` under recording mocks."""
+    from infra.program import build
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    monitor = RecordingMonitor(RecordingMocks(spec.region))
+    pulumi.runtime.set_mocks(monitor.mocks, project="ailab", stack=spec.stack, preview=True,
+                             monitor=monitor)
+    pulumi.runtime.set_all_config(raw_config)
+    try:
+        pulumi.runtime.test(lambda: build(spec))()
+    finally:
+        # Invokes run on executor threads that each made a loop; end them while
+        # file descriptors are still valid, then drop this run's loop.
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+        asyncio.set_event_loop(None)
+        gc.collect()
+    return monitor.records
+
+
+def preview_stack(name: str, stacks_dir: Path | None = None,
+                  overrides: dict[str, Any] | None = None) -> Inventory:
+    """Validate a stack's config and record every resource its program declares."""
+    from infra.config import stack_file_values
+    from infra.spec import load_spec
+    from infra.stacks import load_stack_config
+
+    raw = load_stack_config(name, stacks_dir)
+    if overrides:
+        raw.update(stack_file_values(overrides))
+    spec = load_spec(raw, name)
+    resources = run_program(spec, raw)
+    return Inventory(stack=name, cloud=spec.cloud, region=spec.region, resources=resources)
+
+
+def inventory_json(inv: Inventory) -> str:
+    """The inventory as the JSON document ``ailab preview --json`` prints."""
+    return json.dumps(inv.to_json(), indent=2)
+
+
+__all__ = ["Inventory", "Resource", "preview_stack", "run_program", "inventory_json", "asdict"]

@@ -1,0 +1,106 @@
+"""The typed lab spec: the whole stack config, validated before any resource.
+
+``load_spec`` takes raw config (as the Pulumi engine passes it), parses it with
+``infra.config`` and validates it into a frozen ``LabSpec``: the cloud-neutral
+part here, the cloud part from ``infra.aws.spec`` (and other clouds beside it).
+Every problem is a one-line ``ConfigError`` naming the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from ailab.errors import MISSING, ConfigError
+from infra.cidr import is_open_to_world, parse_cidr
+from infra.config import NAMESPACE, parse_config
+
+CLOUDS = ("aws", "gcp")
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    """Cloud-neutral settings shared by every lab, plus the cloud's own spec."""
+
+    stack: str
+    cloud: str
+    region: str
+    owner: str
+    expires: str | None
+    retain_on_delete: bool
+    ssh_cidr: str | None
+    aws: Any = None
+    gcp: Any = None
+
+    def tags(self) -> dict[str, str]:
+        """AWS tags every resource carries (the janitor and cost reports use them)."""
+        tags = {"ailab:stack": self.stack, "ailab:owner": self.owner}
+        if self.expires:
+            tags["ailab:expires"] = self.expires
+        return tags
+
+    def labels(self) -> dict[str, str]:
+        """GCP labels (lowercase, no colons) with the same meaning as ``tags``."""
+        labels = {"ailab-stack": _label(self.stack), "ailab-owner": _label(self.owner)}
+        if self.expires:
+            labels["ailab-expires"] = self.expires
+        return labels
+
+
+def _label(value: str) -> str:
+    """GCP label values: lowercase letters, digits, '-' and '_' (max 63)."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in value.lower())[:63]
+
+
+def load_spec(raw: dict[str, str], stack: str) -> LabSpec:
+    """Validate raw stack config into a LabSpec (raises ConfigError)."""
+    values = parse_config(raw)
+    cloud = values["cloud"]
+    if cloud not in CLOUDS:
+        raise ConfigError(f"{NAMESPACE}:cloud", cloud, f"allowed: {', '.join(CLOUDS)}")
+    common = _common(values, stack, cloud)
+    if cloud == "aws":
+        from infra.aws.spec import build_aws_spec
+
+        return _replace(common, aws=build_aws_spec(values, common))
+    from infra.gcp.spec import build_gcp_spec  # type: ignore[import-not-found,unused-ignore]
+
+    return _replace(common, gcp=build_gcp_spec(values, common))
+
+
+def _replace(spec: LabSpec, **changes: Any) -> LabSpec:
+    from dataclasses import replace
+
+    return replace(spec, **changes)
+
+
+def _common(values: dict[str, Any], stack: str, cloud: str) -> LabSpec:
+    region = _region(values, cloud)
+    expires = values["expires"] or None
+    if expires:
+        try:
+            dt.date.fromisoformat(expires)
+        except ValueError:
+            raise ConfigError(f"{NAMESPACE}:expires", expires, "expected a date YYYY-MM-DD") \
+                from None
+    ssh = values["sshCidr"] or None
+    if ssh:
+        parse_cidr(f"{NAMESPACE}:sshCidr", ssh)
+        if is_open_to_world(ssh):
+            raise ConfigError(f"{NAMESPACE}:sshCidr", ssh, "SSH open to the whole internet is "
+                              "refused; use your network's CIDR, or leave empty and use SSM/IAP")
+    owner = values["owner"].strip()
+    if not owner:
+        raise ConfigError(f"{NAMESPACE}:owner", values["owner"], "must not be empty")
+    return LabSpec(stack=stack, cloud=cloud, region=region, owner=owner, expires=expires,
+                   retain_on_delete=values["retainOnDelete"], ssh_cidr=ssh)
+
+
+def _region(values: dict[str, Any], cloud: str) -> str:
+    key = "aws:region" if cloud == "aws" else "gcp:region"
+    region = values.get(key)
+    if not region:
+        raise ConfigError(key, MISSING, "this key is required",
+                          hint=f"set it: pulumi config set {key} <region>")
+    return str(region)
