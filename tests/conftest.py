@@ -29,3 +29,28 @@ _OFFLINE_ENV = {
 os.environ.update(_OFFLINE_ENV)
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "GOOGLE_APPLICATION_CREDENTIALS"):
     os.environ.pop(_var, None)
+
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+
+_PREVIEW_CACHE: dict[str, Any] = {}
+
+
+@pytest.fixture
+def preview() -> Callable[..., Any]:
+    """The shared recording Pulumi mock: ``preview("aws-gpu-lab", **overrides)``
+    runs a stack's program offline and returns its ``Inventory`` (every resource
+    with type, name, parent, inputs and options). Overrides are config keys
+    (``{"ailab:clusterNodes": 4}``); runs without overrides are cached."""
+    from infra.preview import preview_stack
+
+    def run(stack: str, overrides: dict[str, Any] | None = None) -> Any:
+        if overrides:
+            return preview_stack(stack, overrides=overrides)
+        if stack not in _PREVIEW_CACHE:
+            _PREVIEW_CACHE[stack] = preview_stack(stack)
+        return _PREVIEW_CACHE[stack]
+
+    return run
