@@ -27,6 +27,9 @@ app = typer.Typer(
 # Command modules, in help order. Each defines register(app: typer.Typer).
 COMMAND_MODULES = [
     "preview",
+    "estimate",
+    "catalog",
+    "compare",
 ]
 
 

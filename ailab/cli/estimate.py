@@ -12,7 +12,7 @@ import importlib
 import typer
 
 # Modules under ailab/cli/ that define register_estimate(group: typer.Typer).
-ESTIMATE_MODULES: list[str] = []
+ESTIMATE_MODULES: list[str] = ["estimate_train"]
 
 
 def register(app: typer.Typer) -> None:

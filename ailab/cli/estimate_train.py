@@ -1,0 +1,156 @@
+"""``ailab estimate train``: what a training run costs, where, on-demand or spot.
+
+The flags and the JSON keys (``total_flops``, ``gpu_hours``, ``wall_hours``,
+``mfu``, ``plans``: ``{cloud, region, instance_type, nodes, spot, hourly_usd,
+wall_hours, cost_usd}`` sorted by ``cost_usd``) are a stable contract: other
+tools call this command. The calibration file format is documented in
+``costs/training.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ailab.cli.common import print_json, print_table
+from ailab.errors import EstimateError
+
+CLOUDS = ("aws", "gcp", "lambda", "nebius")
+
+
+def _spot_policy(
+    bucket: str,
+    rate: float | None,
+    ckpt_min: float | None,
+    restart_min: float | None,
+    interval_min: float | None,
+) -> Any:
+    from costs.spot import bucket_rate
+    from costs.training import SpotPolicy
+
+    if rate is not None and rate < 0:
+        raise EstimateError(f"--interruption-rate: must be >= 0, got {rate}")
+    for flag, value in (
+        ("--checkpoint-minutes", ckpt_min),
+        ("--restart-minutes", restart_min),
+        ("--checkpoint-interval-minutes", interval_min),
+    ):
+        if value is not None and value < 0:
+            raise EstimateError(f"{flag}: must be >= 0, got {value}")
+    if interval_min is not None and interval_min <= 0:
+        raise EstimateError("--checkpoint-interval-minutes: must be > 0")
+    return SpotPolicy(
+        rate_per_instance_h=bucket_rate(bucket) if rate is None else rate,
+        checkpoint_h=None if ckpt_min is None else ckpt_min / 60.0,
+        restart_h=None if restart_min is None else restart_min / 60.0,
+        interval_h=None if interval_min is None else interval_min / 60.0,
+    )
+
+
+def register_estimate(group: typer.Typer) -> None:
+    """Attach ``train`` to the ``estimate`` group."""
+
+    @group.command("train")
+    def train(
+        params: Annotated[float, typer.Option("--params", help="Model parameters, e.g. 7e9.")],
+        tokens: Annotated[float, typer.Option("--tokens", help="Training tokens, e.g. 2e12.")],
+        gpu: Annotated[str, typer.Option("--gpu", help="Accelerator: H100, A100-80GB, tpu-v5e...")],
+        gpus: Annotated[int, typer.Option("--gpus", help="Accelerators to train on.")],
+        mfu: Annotated[
+            float | None, typer.Option("--mfu", help="Model FLOPs utilisation (0-1].")
+        ] = None,
+        calibration: Annotated[
+            Path | None,
+            typer.Option("--calibration", help="JSON file from a measured run (replaces the MFU)."),
+        ] = None,
+        spot: Annotated[
+            bool, typer.Option("--spot", help="Also price spot plans with restarts.")
+        ] = False,
+        cloud: Annotated[str | None, typer.Option("--cloud", help="Only this cloud.")] = None,
+        region: Annotated[str | None, typer.Option("--region", help="Only this region.")] = None,
+        layers: Annotated[
+            int | None, typer.Option("--layers", help="Layers (attention FLOPs).")
+        ] = None,
+        seq_len: Annotated[int | None, typer.Option("--seq-len", help="Sequence length.")] = None,
+        d_model: Annotated[int | None, typer.Option("--d-model", help="Hidden size.")] = None,
+        bucket: Annotated[
+            str,
+            typer.Option(
+                "--interruption-bucket",
+                help="Spot Advisor bucket: <5%, 5-10%, 10-15%, 15-20%, >20%.",
+            ),
+        ] = "5-10%",
+        rate: Annotated[
+            float | None,
+            typer.Option(
+                "--interruption-rate", help="Interruptions per instance-hour (overrides bucket)."
+            ),
+        ] = None,
+        ckpt_min: Annotated[
+            float | None, typer.Option("--checkpoint-minutes", help="Time to write a checkpoint.")
+        ] = None,
+        restart_min: Annotated[
+            float | None,
+            typer.Option("--restart-minutes", help="Time to resume after an interruption."),
+        ] = None,
+        interval_min: Annotated[
+            float | None,
+            typer.Option(
+                "--checkpoint-interval-minutes", help="Fixed interval (default: Daly optimum)."
+            ),
+        ] = None,
+        top: Annotated[int, typer.Option("--top", help="Plans shown in the table.")] = 15,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Estimate FLOPs, GPU-hours, wall time and cost of a training run in every region."""
+        from costs.catalog import staleness_warning
+        from costs.training import TrainingJob, estimate_training, load_calibration
+
+        if cloud is not None and cloud not in CLOUDS:
+            raise EstimateError(f"--cloud: unknown cloud {cloud!r}; known: {', '.join(CLOUDS)}")
+        job = TrainingJob(params, tokens, layers, seq_len, d_model)
+        cal = load_calibration(calibration) if calibration is not None else None
+        policy = _spot_policy(bucket, rate, ckpt_min, restart_min, interval_min) if spot else None
+        result = estimate_training(
+            job, gpu, gpus, mfu=mfu, calibration=cal, spot=policy, cloud=cloud, region=region
+        )
+        warning = staleness_warning()
+        if warning:
+            typer.echo(warning, err=True)
+        if as_json:
+            print_json(result)
+        else:
+            _print(result, top)
+
+
+def _print(result: dict[str, Any], top: int) -> None:
+    plans = result["plans"]
+    typer.echo(
+        f"{result['params']:.3g} params x {result['tokens']:.3g} tokens on {result['gpus']} x "
+        f"{result['gpu']}: {result['total_flops']:.3g} FLOPs, MFU {result['mfu']:.3f} "
+        f"({result['mfu_source']}), scaling {result['scaling_efficiency']:.2f} at "
+        f"{result['nodes']} nodes\n{result['gpu_hours']:,.0f} GPU-hours, "
+        f"{result['wall_hours']:,.1f} h wall; memory needs >= {result['min_gpus']} GPUs"
+    )
+    rows = [
+        (
+            p["cloud"],
+            p["region"],
+            p["instance_type"],
+            p["nodes"],
+            "spot" if p["spot"] else "od",
+            f"{p['hourly_usd']:,.2f}",
+            f"{p['wall_hours']:,.1f}",
+            f"{p['cost_usd']:,.0f}",
+        )
+        for p in plans[:top]
+    ]
+    source = f"prices: {plans[0]['source']} as of {plans[0]['as_of']}" if plans else None
+    print_table(
+        f"Cheapest {min(top, len(plans))} of {len(plans)} plans",
+        ["cloud", "region", "instance", "nodes", "buy", "USD/h", "wall h", "cost USD"],
+        rows,
+        footer=source,
+    )
