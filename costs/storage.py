@@ -390,8 +390,9 @@ def estimate_storage(sc: StorageScenario) -> StorageEstimate:
         best = min((simulate_policy(sim, "lifecycle", lc) for lc in grid),
                    key=lambda r: r.total_usd)
         known = {p.lifecycle for p in policies if p.lifecycle is not None}
+        rivals = [p for p in policies if p.kind in ("lifecycle", "standard")]
         if best.lifecycle not in known and all(
-                best.total_usd < p.total_usd - 1e-9 for p in policies if p.kind == "lifecycle"):
+                best.total_usd < p.total_usd - 1e-9 for p in rivals):
             best.name = f"{best.name} (best of {searched} searched)"
             policies.append(best)
     cheapest = min(range(len(policies)), key=lambda i: (round(policies[i].total_usd, 6), i))

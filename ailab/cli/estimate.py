@@ -12,7 +12,7 @@ import importlib
 import typer
 
 # Modules under ailab/cli/ that define register_estimate(group: typer.Typer).
-ESTIMATE_MODULES: list[str] = ["estimate_train"]
+ESTIMATE_MODULES: list[str] = ["estimate_train", "estimate_serve", "estimate_storage"]
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,187 @@
+"""The autoscaled-inference scenario: demand, replica capacity, scaling policy.
+
+A scenario YAML validates into :class:`ServeScenario` (``extra="forbid"``).
+Demand is requests per second per time step, given inline, read from a CSV
+(column ``requests_per_s``, path relative to the scenario file) or generated
+from a named synthetic shape. The scaling policy mirrors SkyServe's
+``replica_policy``: a target load per replica, min/max replicas, upscale and
+downscale delays, plus the cold start a new replica needs before it serves, and
+the spot share with on-demand fallback replicas.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ailab.errors import InputFileError
+from costs.scenario_io import load_model
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Synthetic(_Strict):
+    """A named demand shape. ``diurnal``: a cosine day between trough and peak."""
+
+    shape: Literal["diurnal", "flat"]
+    peak_rps: float = Field(gt=0)
+    trough_rps: float = Field(default=0.0, ge=0)
+    days: int = Field(default=1, ge=1, le=366)
+    peak_hour: float = Field(default=14.0, ge=0, lt=24)
+    weekend_factor: float = Field(default=1.0, gt=0, le=1.0)
+
+    @model_validator(mode="after")
+    def _order(self) -> Synthetic:
+        if self.trough_rps > self.peak_rps:
+            raise ValueError("trough_rps must not exceed peak_rps")
+        return self
+
+
+class Demand(_Strict):
+    step_minutes: float = Field(default=5.0, gt=0, le=1440)
+    requests_per_s: list[float] | None = None
+    csv: str | None = None
+    synthetic: Synthetic | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Demand:
+        given = [s for s in ("requests_per_s", "csv", "synthetic") if getattr(self, s) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of requests_per_s, csv or synthetic")
+        if self.requests_per_s is not None:
+            if not self.requests_per_s:
+                raise ValueError("requests_per_s is empty")
+            if min(self.requests_per_s) < 0:
+                raise ValueError("requests_per_s values must be >= 0")
+        return self
+
+
+class Replica(_Strict):
+    """Throughput of one replica at the latency target."""
+
+    requests_per_s: float | None = Field(default=None, gt=0)
+    tokens_per_s: float | None = Field(default=None, gt=0)
+    tokens_per_request: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _capacity(self) -> Replica:
+        if self.requests_per_s is None and (self.tokens_per_s is None
+                                            or self.tokens_per_request is None):
+            raise ValueError("give requests_per_s, or tokens_per_s with tokens_per_request")
+        if self.requests_per_s is not None and self.tokens_per_s is not None:
+            raise ValueError("give requests_per_s or tokens_per_s, not both")
+        return self
+
+    @property
+    def capacity_rps(self) -> float:
+        if self.requests_per_s is not None:
+            return self.requests_per_s
+        assert self.tokens_per_s is not None and self.tokens_per_request is not None
+        return self.tokens_per_s / self.tokens_per_request
+
+
+class Policy(_Strict):
+    target_utilization: float = Field(default=0.7, gt=0, le=1.0)
+    min_replicas: int = Field(default=1, ge=0)
+    max_replicas: int = Field(default=10, ge=1)
+    scale_up_delay_s: float = Field(default=300.0, ge=0)
+    scale_down_delay_s: float = Field(default=1200.0, ge=0)
+    cold_start_s: float = Field(default=300.0, ge=0)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Policy:
+        if self.min_replicas > self.max_replicas:
+            raise ValueError("min_replicas must not exceed max_replicas")
+        return self
+
+
+class Spot(_Strict):
+    """Spot share of the autoscaled replicas and how the on-demand fallback behaves."""
+
+    share: float = Field(default=0.0, ge=0.0, le=1.0)
+    base_ondemand_replicas: int = Field(default=1, ge=0)
+    preemptions_per_replica_hour: float = Field(default=0.02, ge=0)
+    unavailable_fraction: float = Field(default=0.0, ge=0.0, le=1.0)
+    dynamic_ondemand_fallback: bool = True
+
+
+class ServeScenario(_Strict):
+    name: str = "serve"
+    cloud: str
+    region: str
+    instance_type: str | None = None
+    accelerator: str | None = None
+    accelerator_count: float = Field(default=1, gt=0)
+    replica: Replica
+    demand: Demand
+    policy: Policy = Policy()
+    spot: Spot = Spot()
+
+    @model_validator(mode="after")
+    def _instance(self) -> ServeScenario:
+        if (self.instance_type is None) == (self.accelerator is None):
+            raise ValueError("give exactly one of instance_type or accelerator")
+        return self
+
+
+def synthetic_demand(syn: Synthetic, step_minutes: float) -> np.ndarray:
+    """Requests/s per step for a named shape over ``syn.days`` days."""
+    steps = int(round(syn.days * 1440 / step_minutes))
+    hours = (np.arange(steps) + 0.5) * step_minutes / 60.0
+    if syn.shape == "flat":
+        level = np.full(steps, syn.peak_rps)
+    else:
+        phase = 2 * math.pi * (hours % 24 - syn.peak_hour) / 24
+        level = syn.trough_rps + (syn.peak_rps - syn.trough_rps) * (1 + np.cos(phase)) / 2
+    weekend = (hours // 24).astype(int) % 7 >= 5
+    return np.where(weekend, level * syn.weekend_factor, level)
+
+
+def read_demand_csv(path: Path) -> np.ndarray:
+    """The ``requests_per_s`` column of a CSV, one row per step."""
+    try:
+        with path.open(newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames is None or "requests_per_s" not in reader.fieldnames:
+                raise InputFileError(str(path), "requests_per_s", "column missing",
+                                     hint="the CSV needs a header row with requests_per_s")
+            values = []
+            for line, rec in enumerate(reader, start=2):
+                try:
+                    value = float(rec["requests_per_s"])
+                except (TypeError, ValueError):
+                    value = -1.0
+                if not value >= 0 or math.isinf(value):
+                    raise InputFileError(str(path), f"line {line}: requests_per_s",
+                                         f"{rec['requests_per_s']!r} is not a number >= 0")
+                values.append(value)
+    except OSError as exc:
+        raise InputFileError(str(path), "<file>", f"cannot read: {exc.strerror}") from None
+    if not values:
+        raise InputFileError(str(path), "requests_per_s", "no rows")
+    return np.array(values)
+
+
+def demand_series(sc: ServeScenario, base_dir: Path) -> np.ndarray:
+    """Requests/s per step, whatever the source."""
+    dem = sc.demand
+    if dem.requests_per_s is not None:
+        return np.array(dem.requests_per_s, dtype=float)
+    if dem.csv is not None:
+        path = Path(dem.csv)
+        return read_demand_csv(path if path.is_absolute() else base_dir / path)
+    assert dem.synthetic is not None
+    return synthetic_demand(dem.synthetic, dem.step_minutes)
+
+
+def load_serve_scenario(path: Path) -> tuple[ServeScenario, np.ndarray]:
+    """Read and validate a serve scenario and its demand series."""
+    sc = load_model(path, ServeScenario)
+    return sc, demand_series(sc, path.parent)
