@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from ailab.errors import AilabError
 from janitor.model import (
     ACTION_ORDER,
     Finding,
@@ -66,6 +67,8 @@ def run(drivers: list[Any], policy: Policy, options: RunOptions) -> Report:
     for driver in drivers:
         try:
             tasks += [(driver, region) for region in driver.regions(options.regions)]
+        except AilabError:
+            raise
         except Exception as exc:  # noqa: BLE001 - one cloud failing must not stop the others
             report.errors.append(RunError(driver.cloud, "*", "list regions", error_message(exc)))
     with ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(tasks) or 1))) as pool:

@@ -1,17 +1,18 @@
 """Monthly waste of a finding, in USD.
 
-Instance-hours come from the shared catalog (``costs.catalog.find_price``).
-Storage, address and gateway prices are not in that catalog, so this module
-keeps a small table: AWS us-east-1 list prices, each with its source page and
-the date it was recorded. Other regions are priced at these rates (AWS list
-prices for these items differ by region by a few percent); the report says so
-through ``price_source``.
+Instance-hours come from the shared catalog (``costs.catalog``); storage,
+snapshot, NAT gateway and S3 prices from the shared storage table
+(``costs.storage_prices``). Where that table has no row for the region, the
+us-east-1 row is used and the price source says so. Idle public IPv4 addresses
+are in neither table, so their one list price is kept here with its source and
+date.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from costs import storage_prices as sp
 from costs.catalog import HOURS_PER_MONTH, PriceRow, find_price, load_prices
 from janitor.model import Resource
 
@@ -26,57 +27,52 @@ class UnitPrice:
     as_of: str
 
 
-_EBS = "https://aws.amazon.com/ebs/pricing/"
-_VPC = "https://aws.amazon.com/vpc/pricing/"
-_S3 = "https://aws.amazon.com/s3/pricing/"
-_AS_OF = "2025-06-01"
-
-# GB-month prices per EBS volume type (storage only; provisioned IOPS are not priced).
-EBS_GB_MONTH: dict[str, UnitPrice] = {
-    "gp3": UnitPrice(0.08, "GB-month", _EBS, _AS_OF),
-    "gp2": UnitPrice(0.10, "GB-month", _EBS, _AS_OF),
-    "io1": UnitPrice(0.125, "GB-month", _EBS, _AS_OF),
-    "io2": UnitPrice(0.125, "GB-month", _EBS, _AS_OF),
-    "st1": UnitPrice(0.045, "GB-month", _EBS, _AS_OF),
-    "sc1": UnitPrice(0.015, "GB-month", _EBS, _AS_OF),
-    "standard": UnitPrice(0.05, "GB-month", _EBS, _AS_OF),
-}
-SNAPSHOT_GB_MONTH = UnitPrice(0.05, "GB-month", _EBS, _AS_OF)
-PUBLIC_IPV4_HOUR = UnitPrice(0.005, "hour", _VPC, _AS_OF)
-NAT_GATEWAY_HOUR = UnitPrice(0.045, "hour", _VPC, _AS_OF)
-S3_STANDARD_GB_MONTH = UnitPrice(0.023, "GB-month", _S3, _AS_OF)
+PUBLIC_IPV4_HOUR = UnitPrice(0.005, "USD/hour", "https://aws.amazon.com/vpc/pricing/",
+                             "2025-06-01")
+"""Public IPv4 addresses, in use or idle, since 2024-02-01 (VPC pricing page)."""
 
 GIB = 1024**3
+_FALLBACK_REGION = "us-east-1"
 
 
-def _cite(price: UnitPrice) -> str:
-    return f"{price.source} ({price.as_of}, us-east-1 list price)"
+def _quote(region: str, service: str, kind: str, component: str) -> tuple[float, str]:
+    """A shared-table price for the region, else its us-east-1 price (said in the source)."""
+    where = region if sp.has_price("aws", region, service, kind, component) else _FALLBACK_REGION
+    q = sp.quote("aws", where, service, kind, component)
+    note = "" if where == region else f", {where} price (no {region} row)"
+    return q.value, f"{q.source} ({q.as_of}, {q.unit}{note})"
 
 
-def volume_monthly(volume_type: str, size_gib: float) -> tuple[float, str]:
-    """What an EBS volume costs per month while it exists."""
-    price = EBS_GB_MONTH.get(volume_type, EBS_GB_MONTH["gp2"])
-    return size_gib * price.usd, _cite(price)
+def volume_monthly(volume_type: str, size_gib: float, region: str) -> tuple[float, str]:
+    """What an EBS volume's storage costs per month while it exists."""
+    kind = volume_type if sp.has_price("aws", _FALLBACK_REGION, "block", volume_type,
+                                       "storage") else "gp2"
+    usd, source = _quote(region, "block", kind, "storage")
+    return size_gib * usd, source
 
 
-def snapshot_monthly(size_gib: float) -> tuple[float, str]:
+def snapshot_monthly(size_gib: float, region: str) -> tuple[float, str]:
     """Upper bound for a snapshot: its full volume size (snapshots are incremental)."""
-    return size_gib * SNAPSHOT_GB_MONTH.usd, _cite(SNAPSHOT_GB_MONTH) + ", full-size upper bound"
+    usd, source = _quote(region, "block", "snapshot", "storage")
+    return size_gib * usd, source + ", full-size upper bound"
 
 
 def address_monthly() -> tuple[float, str]:
     """An idle public IPv4 address, billed per hour."""
-    return PUBLIC_IPV4_HOUR.usd * HOURS_PER_MONTH, _cite(PUBLIC_IPV4_HOUR)
+    p = PUBLIC_IPV4_HOUR
+    return p.usd * HOURS_PER_MONTH, f"{p.source} ({p.as_of}, {p.unit})"
 
 
-def nat_gateway_monthly() -> tuple[float, str]:
+def nat_gateway_monthly(region: str) -> tuple[float, str]:
     """A NAT gateway's hourly charge (data processing is zero when idle)."""
-    return NAT_GATEWAY_HOUR.usd * HOURS_PER_MONTH, _cite(NAT_GATEWAY_HOUR)
+    usd, source = _quote(region, "network", "nat-gateway", "hour")
+    return usd * HOURS_PER_MONTH, source
 
 
-def upload_monthly(size_bytes: float) -> tuple[float, str]:
+def upload_monthly(size_bytes: float, region: str) -> tuple[float, str]:
     """Parts of an incomplete multipart upload bill as S3 Standard storage."""
-    return size_bytes / GIB * S3_STANDARD_GB_MONTH.usd, _cite(S3_STANDARD_GB_MONTH)
+    usd, source = _quote(region, "object", "STANDARD", "storage")
+    return size_bytes / GIB * usd, source
 
 
 def catalog_row(cloud: str, instance_type: str, region: str) -> PriceRow | None:
@@ -119,16 +115,18 @@ def resource_monthly(res: Resource) -> tuple[float, str]:
             return instance_monthly(cloud, attrs.get("instance_type", ""), res.region,
                                     spot=bool(attrs.get("spot")))
         volumes = attrs.get("volumes", [])
-        total = sum(volume_monthly(v["type"], v["size_gib"])[0] for v in volumes)
-        return total, volume_monthly("gp3", 0)[1] + f", {len(volumes)} attached volume(s)"
+        total = sum(volume_monthly(v["type"], v["size_gib"], res.region)[0] for v in volumes)
+        source = volume_monthly("gp3", 0, res.region)[1]
+        return total, f"{source}, {len(volumes)} attached volume(s)"
     if res.kind == "volume":
-        return volume_monthly(attrs.get("volume_type", "gp2"), attrs.get("size_gib", 0))
+        return volume_monthly(attrs.get("volume_type", "gp2"), attrs.get("size_gib", 0),
+                              res.region)
     if res.kind == "snapshot":
-        return snapshot_monthly(attrs.get("size_gib", 0))
+        return snapshot_monthly(attrs.get("size_gib", 0), res.region)
     if res.kind == "address":
         return address_monthly()
     if res.kind == "nat-gateway":
-        return nat_gateway_monthly()
+        return nat_gateway_monthly(res.region)
     if res.kind == "multipart-upload":
-        return upload_monthly(attrs.get("size_bytes", 0))
+        return upload_monthly(attrs.get("size_bytes", 0), res.region)
     return 0.0, f"not priced: no price for {res.kind}"

@@ -47,7 +47,8 @@ class _GcpRule(Rule):
         if not self._eligible(res, ctx):
             return []
         p = self._p()
-        return [MetricQuery(key, "", metric, (("resource_id", res.id),), "ALIGN_MEAN",
+        metric_id = res.attrs.get("metric_id", res.id)
+        return [MetricQuery(key, "", metric, (("resource_id", metric_id),), "ALIGN_MEAN",
                             p.period_minutes * 60, p.window_hours)
                 for key, metric in self.metric_keys]
 

@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "estimate",
     "catalog",
     "compare",
+    "janitor",
 ]
 
 

@@ -1,0 +1,254 @@
+"""The GCP driver: TPU VMs (google-cloud-tpu) and GPU VMs (Compute REST API).
+
+Credentials and project come from Application Default Credentials and the usual
+settings (GOOGLE_APPLICATION_CREDENTIALS, GOOGLE_CLOUD_PROJECT or
+CLOUDSDK_CORE_PROJECT). Compute and Cloud Monitoring are called over REST through
+google-auth's AuthorizedSession; the TPU client uses its REST transport. Both
+sessions accept a requests transport adapter, which is how tests run offline.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+
+from ailab.errors import JanitorError
+from janitor.model import Action, Finding, Resource, Status
+from janitor.plan import mark_value
+from janitor.prices import accelerator_count
+from janitor.rules import TAG_KEYS, Context, MetricQuery
+from janitor.rules_gcp import GCE_CPU
+
+COMPUTE = "https://compute.googleapis.com/compute/v1"
+MONITORING = "https://monitoring.googleapis.com/v3"
+_REGION = re.compile(r"^[a-z]+-[a-z]+\d+$")
+_KEYS = TAG_KEYS["gcp"]
+
+
+def region_of(zone: str) -> str:
+    return zone.rsplit("-", 1)[0]
+
+
+class GcpDriver:
+    """Everything the engine asks of GCP, one region at a time (thread safe)."""
+
+    cloud = "gcp"
+
+    def __init__(self, project: str | None = None, credentials: Any = None,
+                 adapter: Any = None) -> None:
+        from google.auth.transport.requests import AuthorizedSession
+        from google.cloud.tpu_v2 import TpuClient
+        from google.cloud.tpu_v2.services.tpu.transports.rest import TpuRestTransport
+
+        if credentials is None:
+            import google.auth
+
+            credentials, found = google.auth.default()
+            project = project or found
+        self.project = project or os.environ.get("GOOGLE_CLOUD_PROJECT") or os.environ.get(
+            "CLOUDSDK_CORE_PROJECT")
+        if not self.project:
+            raise JanitorError("no GCP project configured",
+                               hint="pass --project or set GOOGLE_CLOUD_PROJECT")
+        self.http = AuthorizedSession(credentials)
+        transport = TpuRestTransport(credentials=credentials)
+        self.tpu = TpuClient(transport=transport)
+        if adapter is not None:
+            self.http.mount("https://", adapter)
+            transport._session.mount("https://", adapter)  # the REST transport's session
+        self._lock = threading.Lock()
+        self._zones: list[str] | None = None
+        self._instances: list[dict[str, Any]] | None = None
+
+    # -- regions and inventory ---------------------------------------------------------
+    def zones(self) -> list[str]:
+        with self._lock:
+            if self._zones is None:
+                pager = self.tpu.list_locations({"name": f"projects/{self.project}"})
+                self._zones = sorted(loc.location_id for loc in pager.locations)
+            return self._zones
+
+    def regions(self, wanted: list[str] | None) -> list[str]:
+        known = sorted({region_of(z) for z in self.zones()}
+                       | {region_of(i["zone"]) for i in self._all_instances()})
+        if not wanted or "all" in wanted:
+            return known
+        mine = [r for r in dict.fromkeys(wanted) if _REGION.match(r)]
+        if not mine:
+            raise JanitorError(f"no GCP region among --region {', '.join(wanted)}",
+                               hint="pass a GCP region such as us-central1, or --region all")
+        return mine
+
+    def _get(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = self.http.get(url, params=params)
+        _raise(response)
+        return dict(response.json())
+
+    def _all_instances(self) -> list[dict[str, Any]]:
+        """Every VM of the project from one paginated aggregated list (cached per run)."""
+        with self._lock:
+            if self._instances is None:
+                found: list[dict[str, Any]] = []
+                params: dict[str, Any] = {"maxResults": 500, "returnPartialSuccess": "true"}
+                url = f"{COMPUTE}/projects/{self.project}/aggregated/instances"
+                while True:
+                    page = self._get(url, params)
+                    for scoped in page.get("items", {}).values():
+                        for inst in scoped.get("instances", []):
+                            inst["zone"] = inst["zone"].rsplit("/", 1)[-1]
+                            found.append(inst)
+                    if not page.get("nextPageToken"):
+                        break
+                    params["pageToken"] = page["nextPageToken"]
+                self._instances = found
+            return self._instances
+
+    def scan(self, region: str, kinds: set[str], ctx: Context,
+             lab_buckets: tuple[str, list[str]]) -> list[Resource]:
+        found: list[Resource] = []
+        if "tpu-node" in kinds:
+            for zone in (z for z in self.zones() if region_of(z) == region):
+                parent = f"projects/{self.project}/locations/{zone}"
+                found += [_tpu_resource(node, zone) for node in self.tpu.list_nodes(parent=parent)]
+        if "gce-instance" in kinds:
+            found += [_gce_resource(inst) for inst in self._all_instances()
+                      if region_of(inst["zone"]) == region]
+        return found
+
+    # -- metrics -------------------------------------------------------------------------
+    def metrics(self, region: str, wanted: list[tuple[str, MetricQuery]],
+                now: datetime) -> dict[tuple[str, str], list[float]]:
+        """One timeSeries.list (paginated) per metric type for the whole region."""
+        groups: dict[tuple[str, float, int], dict[str, list[tuple[str, str]]]] = {}
+        for res_id, q in wanted:
+            by_id = groups.setdefault((q.name, q.window_h, q.period_s), {})
+            by_id.setdefault(dict(q.dimensions)["resource_id"], []).append((res_id, q.key))
+        series: dict[tuple[str, str], list[float]] = {
+            (res_id, q.key): [] for res_id, q in wanted}
+        for (metric, window_h, period_s), by_id in groups.items():
+            scale = 100.0 if metric == GCE_CPU else 1.0
+            for metric_id, values in self._series(metric, region, now, window_h, period_s):
+                for target in by_id.get(metric_id, []):
+                    series[target].extend(v * scale for v in values)
+        return series
+
+    def _series(self, metric: str, region: str, now: datetime, window_h: float,
+                period_s: int) -> list[tuple[str, list[float]]]:
+        params: dict[str, Any] = {
+            "filter": f'metric.type = "{metric}" AND '
+                      f'resource.labels.zone = starts_with("{region}-")',
+            "interval.startTime": (now - timedelta(hours=window_h)).isoformat(),
+            "interval.endTime": now.isoformat(),
+            "aggregation.alignmentPeriod": f"{period_s}s",
+            "aggregation.perSeriesAligner": "ALIGN_MEAN",
+            "pageSize": 100000,
+        }
+        out = []
+        url = f"{MONITORING}/projects/{self.project}/timeSeries"
+        while True:
+            page = self._get(url, params)
+            for ts in page.get("timeSeries", []):
+                labels = ts.get("resource", {}).get("labels", {})
+                metric_id = labels.get("node_id") or labels.get("instance_id", "")
+                out.append((metric_id, [_point(p) for p in ts.get("points", [])]))
+            if not page.get("nextPageToken"):
+                return out
+            params["pageToken"] = page["nextPageToken"]
+
+    # -- marks and actions ---------------------------------------------------------------
+    def mark(self, region: str, findings: list[Finding], now: datetime) -> None:
+        for f in findings:
+            labels = dict(f.resource.tags)
+            labels[_KEYS["mark"]] = mark_value("gcp", f.rule, now.date())
+            self._relabel(f, labels, "marked")
+
+    def unmark(self, region: str, findings: list[Finding]) -> None:
+        for f in findings:
+            labels = {k: v for k, v in f.resource.tags.items() if k != _KEYS["mark"]}
+            self._relabel(f, labels, "mark removed")
+
+    def _relabel(self, finding: Finding, labels: dict[str, str], done: str) -> None:
+        res = finding.resource
+        try:
+            if res.kind == "tpu-node":
+                from google.cloud.tpu_v2.types import Node
+                from google.protobuf.field_mask_pb2 import FieldMask
+
+                self.tpu.update_node(node=Node(name=res.attrs["full_name"], labels=labels),
+                                     update_mask=FieldMask(paths=["labels"]))
+            else:
+                body = {"labels": labels, "labelFingerprint": res.attrs.get("fingerprint", "")}
+                _raise(self.http.post(f"{_instance_url(self.project, res)}/setLabels",
+                                      json=body))
+        except Exception as exc:  # noqa: BLE001 - reported per finding, run goes on
+            from janitor.model import error_message
+
+            finding.status, finding.detail = Status.FAILED, f"{done} failed: {error_message(exc)}"
+            return
+        finding.detail = f"{done}; {finding.detail}"
+
+    def act(self, finding: Finding, final_snapshot: bool) -> tuple[Status, str]:
+        res = finding.resource
+        if res.kind == "tpu-node" and finding.action is Action.DELETE:
+            self.tpu.delete_node(name=res.attrs["full_name"])
+            return Status.DONE, "delete requested (attached data disks kept)"
+        if res.kind == "gce-instance" and finding.action is Action.STOP:
+            _raise(self.http.post(f"{_instance_url(self.project, res)}/stop"))
+            return Status.DONE, "stop requested (disks kept)"
+        return Status.FAILED, f"no {finding.action} action for {res.kind}"
+
+
+def _tpu_resource(node: Any, zone: str) -> Resource:
+    short = node.name.rsplit("/", 1)[-1]
+    sched = node.scheduling_config
+    created = node.create_time if node.create_time and node.create_time.year > 1970 else None
+    return Resource(
+        cloud="gcp", kind="tpu-node", id=short, region=region_of(zone),
+        state=node.State(node.state).name, created=created, tags=dict(node.labels),
+        attrs={"full_name": node.name, "zone": zone, "metric_id": str(node.id or short),
+               "instance_type": f"tpu-{node.accelerator_type}",
+               "spot": bool(sched and (sched.spot or sched.preemptible))})
+
+
+def _gce_resource(inst: dict[str, Any]) -> Resource:
+    machine = inst.get("machineType", "").rsplit("/", 1)[-1]
+    region = region_of(inst["zone"])
+    guest = sum(int(a.get("acceleratorCount", 0)) for a in inst.get("guestAccelerators", []))
+    scheduling = inst.get("scheduling", {})
+    return Resource(
+        cloud="gcp", kind="gce-instance", id=inst["name"], region=region,
+        state=inst.get("status", ""), created=_parse_time(inst.get("creationTimestamp")),
+        tags=dict(inst.get("labels", {})),
+        attrs={"zone": inst["zone"], "metric_id": str(inst.get("id", "")),
+               "instance_type": machine, "fingerprint": inst.get("labelFingerprint", ""),
+               "gpus": guest or accelerator_count("gcp", machine, region),
+               "spot": scheduling.get("provisioningModel") == "SPOT"
+               or bool(scheduling.get("preemptible"))})
+
+
+def _instance_url(project: str, res: Resource) -> str:
+    return f"{COMPUTE}/projects/{project}/zones/{res.attrs['zone']}/instances/{res.id}"
+
+
+def _parse_time(raw: str | None) -> datetime | None:
+    return datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw else None
+
+
+def _point(point: dict[str, Any]) -> float:
+    value = point.get("value", {})
+    return float(value.get("doubleValue", value.get("int64Value", 0)))
+
+
+def _raise(response: Any) -> None:
+    """Raise a one-line error for a non-2xx REST answer, with Google's message."""
+    if response.status_code < 400:
+        return
+    try:
+        message = response.json()["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        message = response.text[:200]
+    raise JanitorError(f"GCP {response.request.method} {response.url.split('?')[0]}: "
+                       f"{response.status_code} {message}")
