@@ -10,9 +10,9 @@ inventory, so it is plain data (``Inventory``), not a printout.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,12 +141,33 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
+def _fresh_loop() -> tuple[asyncio.AbstractEventLoop, ThreadPoolExecutor,
+                               list[asyncio.AbstractEventLoop]]:
+    """A private event loop whose executor threads get loops we can close.
+
+    Pulumi runs invokes on executor threads, and each makes an event loop of its
+    own; left to the garbage collector they warn at exit. Giving each worker a
+    loop up front lets the run close them all.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    thread_loops: list[asyncio.AbstractEventLoop] = []
+
+    def give_thread_a_loop() -> None:
+        thread_loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(thread_loop)
+        thread_loops.append(thread_loop)
+
+    executor = ThreadPoolExecutor(max_workers=4, initializer=give_thread_a_loop)
+    loop.set_default_executor(executor)
+    return loop, executor, thread_loops
+
+
 def run_program(spec: LabSpec, raw_config: dict[str, str]) -> list[Resource]:
     """Run ``infra.program.build`` for ``spec`` under recording mocks."""
     from infra.program import build
 
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
+    loop, executor, thread_loops = _fresh_loop()
     monitor = RecordingMonitor(RecordingMocks(spec.region))
     pulumi.runtime.set_mocks(monitor.mocks, project="ailab", stack=spec.stack, preview=True,
                              monitor=monitor)
@@ -154,12 +175,10 @@ def run_program(spec: LabSpec, raw_config: dict[str, str]) -> list[Resource]:
     try:
         pulumi.runtime.test(lambda: build(spec))()
     finally:
-        # Invokes run on executor threads that each made a loop; end them while
-        # file descriptors are still valid, then drop this run's loop.
-        loop.run_until_complete(loop.shutdown_default_executor())
-        loop.close()
+        executor.shutdown(wait=True)
+        for thread_loop in [*thread_loops, loop]:
+            thread_loop.close()
         asyncio.set_event_loop(None)
-        gc.collect()
     return monitor.records
 
 
