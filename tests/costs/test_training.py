@@ -38,7 +38,8 @@ def test_flops_by_hand() -> None:
     gpt2 = TrainingJob(124475904, 1.0, layers=12, seq_len=1024, d_model=768)
     assert flops_per_token(gpt2) == 860_101_632
     # Without d_model, d = sqrt(N / 12L): N = 12 * 2 * 64^2 -> d = 64
-    assert flops_per_token(TrainingJob(98304, 1.0, layers=2, seq_len=10)) == 6 * 98304 + 12 * 2 * 64 * 10
+    small = TrainingJob(98304, 1.0, layers=2, seq_len=10)
+    assert flops_per_token(small) == 6 * 98304 + 12 * 2 * 64 * 10
 
 
 def test_gpu_hours_memory_and_scaling_by_hand() -> None:
@@ -106,9 +107,10 @@ def test_estimate_plans_are_priced_and_sorted() -> None:
     for p in plans:
         assert p["cost_usd"] == pytest.approx(p["hourly_usd"] * p["wall_hours"])
         assert p["gpus"] >= 64
-    p5 = next(p for p in plans if p["instance_type"] == "p5.48xlarge" and p["region"] == "us-east-1")
+    p5 = next(p for p in plans
+              if p["instance_type"] == "p5.48xlarge" and p["region"] == "us-east-1")
     assert p5["nodes"] == 8 and p5["hourly_usd"] == pytest.approx(8 * 98.32)
-    # One node of 8 on an 8-node run: 0.97^3 scaling; wall = FLOPs / (64 * peak * mfu * eff)
+    # 8 nodes of 8: 0.97^3 scaling; wall = FLOPs / (64 * peak * mfu * eff)
     wall = 8.4e22 / (64 * 989e12 * 0.4 * 0.97**3) / 3600
     assert p5["wall_hours"] == pytest.approx(wall)
     assert result["gpu_hours"] == pytest.approx(wall * 64)

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import costs.catalog as catalog
+from costs.catalog import load_prices, snapshot_date, staleness_warning
+
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "catalog"
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str],
+            monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+    from ailab.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["ailab", *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    captured = capsys.readouterr()
+    code = exc.value.code
+    return (code if isinstance(code, int) else 0 if code is None else 1), captured.out, captured.err
+
+
+def test_show_json_filters(capsys: pytest.CaptureFixture[str],
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run_cli(["catalog", "show", "--gpu", "h100-80gb", "--cloud", "aws", "--json"],
+                           capsys, monkeypatch)
+    assert code == 0
+    data = json.loads(out)
+    assert data["meta"]["source"] and data["rows"]
+    assert {r["cloud"] for r in data["rows"]} == {"aws"}
+    assert {r["instance_type"] for r in data["rows"]} == {"p5.48xlarge"}
+    assert all(r["source"] and r["as_of"] for r in data["rows"])
+
+
+def test_show_table_and_errors(capsys: pytest.CaptureFixture[str],
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run_cli(["catalog", "show", "--gpu", "TPU-v6e", "--limit", "3"], capsys,
+                           monkeypatch)
+    assert code == 0 and "tpu-v6e" in out and "source:" in out
+    code, out, err = run_cli(["catalog", "show", "--gpu", "Z100"], capsys, monkeypatch)
+    assert code == 2 and "known: A100-40GB" in err
+    code, out, err = run_cli(["catalog", "show", "--cloud", "azure"], capsys, monkeypatch)
+    assert code == 2 and "--cloud: unknown cloud 'azure'" in err
+    code, out, _ = run_cli(["catalog", "accelerators", "--json"], capsys, monkeypatch)
+    assert code == 0 and {a["name"] for a in json.loads(out)} >= {"H100", "TPU-v5e", "Trainium"}
+
+
+def test_staleness_warning() -> None:
+    as_of = snapshot_date()
+    assert staleness_warning(today=as_of + timedelta(days=30)) is None
+    warning = staleness_warning(today=as_of + timedelta(days=45))
+    assert warning is not None and "45 days old" in warning and "ailab catalog refresh" in warning
+
+
+def test_stale_snapshot_warns_on_stderr(capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    later = snapshot_date() + timedelta(days=40)
+
+    class Later(date):
+        @classmethod
+        def today(cls) -> Later:
+            return cls(later.year, later.month, later.day)
+
+    monkeypatch.setattr(catalog, "date", Later)
+    code, out, err = run_cli(["catalog", "show", "--gpu", "L4", "--json"], capsys, monkeypatch)
+    assert code == 0 and json.loads(out)["rows"]
+    assert "warning: price snapshot is 40 days old" in err
+    code, _, err = run_cli(["estimate", "train", "--params", "1e9", "--tokens", "1e10", "--gpu",
+                            "L4", "--gpus", "8", "--json"], capsys, monkeypatch)
+    assert code == 0 and "40 days old" in err
+
+
+def test_live_refresh_offline_is_one_clear_line(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "prices.csv"
+    code, out, err = run_cli(["catalog", "refresh", "--output", str(target)], capsys, monkeypatch)
+    assert code == 2 and out == ""
+    first = err.splitlines()[0]
+    assert first.startswith("error: live price sources unreachable (AWS Price List:")
+    assert "--from-dir" in err
+    assert not target.exists()
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="shared SkyPilot catalog snapshot not present")
+def test_refresh_from_dir_rebuilds_the_embedded_table(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "prices.csv"
+    code, out, _ = run_cli(["catalog", "refresh", "--from-dir", str(SHARED), "--output",
+                            str(target), "--source", "skypilot-catalog/v7", "--as-of",
+                            "2026-11-25", "--json"], capsys, monkeypatch)
+    assert code == 0
+    summary = json.loads(out)
+    assert set(summary["clouds"]) == {"aws", "gcp", "lambda", "nebius"}
+    rebuilt = pd.read_csv(target)
+    embedded = load_prices()
+    assert len(rebuilt) == len(embedded) == summary["rows"]
+    keys = ["cloud", "instance_type", "region"]
+    merged = rebuilt.merge(embedded, on=keys, suffixes=("_new", "_old"))
+    assert len(merged) == len(embedded)
+    assert (merged["price_usd_hr_new"] - merged["price_usd_hr_old"]).abs().max() < 1e-3
+    meta = json.loads((tmp_path / "prices.meta.json").read_text())
+    assert meta["source"] == "skypilot-catalog/v7" and meta["as_of"] == "2026-11-25"
+
+
+def test_refresh_from_missing_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = run_cli(["catalog", "refresh", "--from-dir", str(tmp_path / "nope"),
+                            "--output", str(tmp_path / "p.csv")], capsys, monkeypatch)
+    assert code == 2 and "is not a directory" in err
+    (tmp_path / "empty").mkdir()
+    code, _, err = run_cli(["catalog", "refresh", "--from-dir", str(tmp_path / "empty"),
+                            "--output", str(tmp_path / "p.csv")], capsys, monkeypatch)
+    assert code == 2 and "no SkyPilot catalog files" in err
+    assert not (tmp_path / "p.csv").exists()

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ailab.errors import EstimateError, InputFileError
+from costs.plan import compare, demand_profile, load_plan, spot_overhead
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plans"
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str],
+            monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+    from ailab.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["ailab", *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    captured = capsys.readouterr()
+    code = exc.value.code
+    return (code if isinstance(code, int) else 0 if code is None else 1), captured.out, captured.err
+
+
+def small_plan(**over: object) -> dict[str, object]:
+    plan: dict[str, object] = {
+        "name": "t", "gpu": "H100", "horizon_months": 3,
+        "demand": {"profile_gpu_hours": [5840.0, 5840.0, 5840.0]},
+        "cloud": [{"cloud": "aws", "region": "us-east-1", "instance_type": "p5.48xlarge"}],
+        "spot": {"policy": "on-demand"},
+    }
+    plan.update(over)
+    return plan
+
+
+def write(tmp_path: Path, data: object) -> Path:
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize("name", ["llm-pretraining-h100.yaml", "research-lab-a100.yaml"])
+def test_examples_rank_all_three_kinds(name: str) -> None:
+    result = compare(load_plan(EXAMPLES / name))
+    totals = [p["total_usd"] for p in result["plans"]]
+    assert totals == sorted(totals)
+    assert {p["kind"] for p in result["plans"]} == {"cloud", "onprem", "hybrid"}
+    for plan in result["plans"]:
+        assert len(plan["monthly_usd"]) == result["horizon_months"]
+        assert sum(plan["monthly_usd"]) == pytest.approx(plan["total_usd"])
+
+
+def test_cloud_plan_by_hand(tmp_path: Path) -> None:
+    result = compare(load_plan(write(tmp_path, small_plan())))
+    (only,) = result["plans"]
+    # p5.48xlarge us-east-1 on-demand 98.32 USD/h for 8 GPUs = 12.29 per GPU-hour
+    assert only["monthly_usd"] == pytest.approx([5840 * 12.29] * 3)
+    assert only["details"]["source"] and only["details"]["as_of"]
+
+
+def test_jobs_become_gpu_hours(tmp_path: Path) -> None:
+    job = {"name": "j", "params": 1e9, "tokens": 1e11, "gpus": 8, "start_month": 2, "mfu": 0.5}
+    plan = load_plan(write(tmp_path, small_plan(demand={"jobs": [job]})))
+    # 6e20 FLOPs / (989e12 * 0.5) / 3600 = 337.04 GPU-hours, one node: no scaling loss
+    assert demand_profile(plan).tolist() == pytest.approx([0.0, 6e20 / 989e12 / 0.5 / 3600, 0.0])
+
+
+def test_spot_overhead_is_at_least_one(tmp_path: Path) -> None:
+    plan = load_plan(write(tmp_path, small_plan(spot={"policy": "both"})))
+    assert spot_overhead(plan.spot) > 1.0
+    kinds = {p["details"]["spot"] for p in compare(plan)["plans"]}
+    assert kinds == {True, False}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"gpu": "Z100"}, "gpu"),
+     ({"horizon_months": 0}, "horizon_months"),
+     ({"surprise": 1}, "surprise"),
+     ({"demand": {}}, "demand"),
+     ({"demand": {"profile_gpu_hours": [1.0]}}, "demand.profile_gpu_hours"),
+     ({"cloud": [{"cloud": "azure", "region": "x"}]}, "cloud.0.cloud"),
+     ({"cloud": [{"cloud": "aws", "region": "mars-1"}]}, "cloud.0"),
+     ({"spot": {"interruption_bucket": "50%"}}, "spot"),
+     ({"hybrid": {"burst": "spot"}}, "hybrid")],
+)
+def test_bad_plan_files(tmp_path: Path, change: dict[str, object], field: str) -> None:
+    with pytest.raises(InputFileError) as exc:
+        load_plan(write(tmp_path, small_plan(**change)))
+    assert exc.value.field == field
+    assert "\n" not in exc.value.message
+
+
+def test_unreadable_plan_files(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: [unclosed\n")
+    with pytest.raises(InputFileError, match="not valid YAML"):
+        load_plan(bad)
+    bad.write_text("- a list\n")
+    with pytest.raises(InputFileError, match="mapping"):
+        load_plan(bad)
+    with pytest.raises(InputFileError):
+        load_plan(tmp_path / "missing.yaml")
+
+
+def test_job_past_horizon(tmp_path: Path) -> None:
+    job = {"name": "big", "params": 7e9, "tokens": 1e13, "gpus": 8, "start_month": 3}
+    plan = load_plan(write(tmp_path, small_plan(demand={"jobs": [job]})))
+    with pytest.raises(EstimateError, match="past horizon_months"):
+        compare(plan)
+
+
+def test_compare_cli_json_chart_html(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    png, page = tmp_path / "c.png", tmp_path / "r.html"
+    code, out, _ = run_cli(["compare", str(EXAMPLES / "research-lab-a100.yaml"), "--json",
+                            "--chart", str(png), "--html", str(page)], capsys, monkeypatch)
+    assert code == 0
+    data = json.loads(out)
+    assert data["plans"][0]["rank"] == 1
+    assert png.read_bytes().startswith(b"\x89PNG")
+    text = page.read_text()
+    assert "data:image/png;base64," in text and data["plans"][0]["name"] in text
+
+
+def test_compare_cli_table_and_error(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run_cli(["compare", str(EXAMPLES / "llm-pretraining-h100.yaml")], capsys,
+                           monkeypatch)
+    assert code == 0 and "hybrid" in out and "on-prem" in out
+    code, out, err = run_cli(["compare", str(write(tmp_path, small_plan(gpu="Z100")))], capsys,
+                             monkeypatch)
+    assert code == 2 and out == "" and err.startswith("error: ") and ": gpu: " in err
