@@ -26,7 +26,8 @@ Lookup API (every answer is a :class:`PriceQuote` carrying unit, source, as_of):
   ``to`` = ``"internet"``, ``"onprem"``, ``"interconnect"``, ``"zone"`` (another
   zone of the region), or ``"<cloud>:<region>"``. Another cloud or on-prem over
   the internet is internet egress. ``transfer_cost(..., gb_per_month)`` applies
-  the tiers.
+  the tiers. AWS's 100 GB/month free egress is account-wide (all services and
+  regions together), so it is not applied per line.
 - ``block_monthly_usd(cloud, region, kind, size_gb, iops=0, throughput_mibps=0)``
   prices a volume including the IOPS/throughput above what the kind includes.
 - ``tiered_cost(quantity, tiers)`` and ``tiers(...)`` expose the volume tiers.

@@ -1,0 +1,106 @@
+"""``ailab estimate storage``: JSON contract, chart, examples and one-line input errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str],
+            monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+    """Run the console-script entry point in-process: exit code, stdout, stderr."""
+    from ailab.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["ailab", *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    captured = capsys.readouterr()
+    code = exc.value.code
+    return (code if isinstance(code, int) else 0 if code is None else 1), captured.out, captured.err
+
+EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "storage").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_examples_json_contract(example: Path, capsys: pytest.CaptureFixture[str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, err = run_cli(["estimate", "storage", str(example), "--json"], capsys, monkeypatch)
+    assert code == 0, err
+    data = json.loads(out)
+    months = yaml.safe_load(example.read_text())["months"]
+    for pol in data["policies"]:
+        assert {"name", "total_usd", "monthly_usd"} <= set(pol)
+        assert len(pol["monthly_usd"]) == months
+        assert pol["total_usd"] == pytest.approx(sum(pol["monthly_usd"]), abs=0.01 * months)
+    rec = data["recommended"]
+    assert rec["total_usd"] == min(p["total_usd"] for p in data["policies"])
+    config = yaml.safe_load(rec["config_yaml"])["config"]
+    assert config["ailab:bucketTiering"] in {"lifecycle", "intelligent-tiering", "autoclass",
+                                             "none"}
+
+
+def test_examples_cover_every_recommendation_kind(capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    kinds = set()
+    for example in EXAMPLES:
+        _, out, _ = run_cli(["estimate", "storage", str(example), "--json"], capsys, monkeypatch)
+        kinds.add(yaml.safe_load(json.loads(out)["recommended"]["config_yaml"])["config"][
+            "ailab:bucketTiering"])
+    assert {"none", "lifecycle"} <= kinds
+
+
+def test_table_and_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    chart = tmp_path / "storage.png"
+    code, out, _ = run_cli(["estimate", "storage", str(EXAMPLES[0]), "--chart", str(chart)],
+                           capsys, monkeypatch)
+    assert code == 0
+    assert "config:" in out and "ailab:bucketTiering" in out
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("patch,field", [
+    ({"cloud": "azure"}, "cloud"),
+    ({"months": 0}, "months"),
+    ({"colour": "blue"}, "colour"),
+    ({"access": [{"after_days": 30, "read_fraction": 0.1}]}, "<root>"),
+    ({"access": [{"after_days": 0, "read_fraction": 1.5}]}, "access[0].read_fraction"),
+    ({"lifecycles": [{"ia_days": 10}]}, "<root>"),
+    ({"lifecycles": [{"nearline_days": 30}]}, "<root>"),
+    ({"mean_object_kb": None}, "<root>"),
+])
+def test_bad_scenarios_fail_in_one_line(tmp_path: Path, patch: dict[str, object], field: str,
+                                        capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    data = {"cloud": "aws", "region": "us-east-1", "months": 12, "objects": 1000,
+            "mean_object_kb": 512, "access": [{"after_days": 0, "read_fraction": 1.0}]}
+    data.update(patch)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    chart = tmp_path / "never.png"
+    code, out, err = run_cli(["estimate", "storage", str(path), "--chart", str(chart)],
+                             capsys, monkeypatch)
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: {path}: {field}: ") and len(err.strip().splitlines()) == 1
+    assert not chart.exists()
+
+
+def test_unknown_region_lists_known(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump({
+        "cloud": "gcp", "region": "asia-east1", "months": 3, "objects": 10,
+        "mean_object_kb": 512, "access": [{"after_days": 0, "read_fraction": 1.0}]}))
+    code, _, err = run_cli(["estimate", "storage", str(path)], capsys, monkeypatch)
+    assert code == 2 and "europe-west4, us-central1" in err
+
+
+def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = run_cli(["estimate", "storage", str(tmp_path / "nope.yaml")], capsys,
+                           monkeypatch)
+    assert code == 2 and "cannot read" in err
