@@ -161,7 +161,7 @@ def test_recommendation_and_stack_config() -> None:
     assert "ailab:bucketIaDays:" in snippet and "ailab:abortMultipartDays: 7" in snippet
     data = est.as_dict()
     assert data["recommended"]["name"] == best.name  # type: ignore[index]
-    assert all(q["source"].startswith("https://") for q in est.prices.values())
+    assert all(str(q["source"]).startswith("https://") for q in est.prices.values())
 
 
 def test_growth_adds_cohorts() -> None:
