@@ -108,14 +108,14 @@ class RecordingMocks(pulumi_mocks.Mocks):
         state.setdefault("name", state.get("name") or args.name)
         return rid, state
 
-    def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
         if args.token == "aws:ec2/getAmi:getAmi":
             return {"id": MOCK_AMI, "imageId": MOCK_AMI, "architecture": "x86_64",
-                    "name": "Deep Learning OSS Nvidia Driver AMI GPU PyTorch (mock)"}
+                    "name": "Deep Learning OSS Nvidia Driver AMI GPU PyTorch (mock)"}, []
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mock",
-                    "userId": "mock"}
-        return dict(args.args)
+                    "userId": "mock"}, []
+        return dict(args.args), []
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):

@@ -3,6 +3,7 @@ instance whose action stops the instance after a window of low CPU."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -17,7 +18,7 @@ PERIOD_S = 300
 class IdleAutoStopArgs:
     """Inputs of the auto-stop alarms."""
 
-    instance_ids: list[pulumi.Input[str]]
+    instance_ids: Sequence[pulumi.Input[str]]
     region: str
     spec: AutoStopSpec
     tags: dict[str, str] = field(default_factory=dict)

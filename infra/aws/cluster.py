@@ -19,7 +19,7 @@ from infra.aws.machine import METADATA_OPTIONS, root_block_device
 from infra.aws.spec import ClusterSpec
 
 
-def efa_interfaces(count: int, subnet_id: Any, security_group_id: Any) -> list[dict[str, Any]]:
+def efa_interfaces(count: int, subnet_id: Any, security_group_id: Any) -> list[Any]:
     """Launch-template network interfaces: one per network card."""
     interfaces = []
     for card in range(count):
@@ -35,7 +35,7 @@ def efa_interfaces(count: int, subnet_id: Any, security_group_id: Any) -> list[d
     return interfaces
 
 
-def plain_interface(subnet_id: Any, security_group_id: Any) -> list[dict[str, Any]]:
+def plain_interface(subnet_id: Any, security_group_id: Any) -> list[Any]:
     """A single ENA interface for a cluster without EFA."""
     return [{"device_index": 0, "subnet_id": subnet_id, "security_groups": [security_group_id],
              "delete_on_termination": "true", "associate_public_ip_address": "false"}]
@@ -69,7 +69,7 @@ class GpuCluster(pulumi.ComponentResource):
         nics = (efa_interfaces(spec.efa_interfaces, args.subnet_id, args.security_group_id)
                 if spec.efa_interfaces else plain_interface(args.subnet_id,
                                                             args.security_group_id))
-        market = ({"market_type": "spot", "spot_options": {
+        market: Any = ({"market_type": "spot", "spot_options": {
             "spot_instance_type": "one-time", "instance_interruption_behavior": "terminate"}}
                   if spec.spot else None)
         template = aws.ec2.LaunchTemplate(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -19,7 +20,7 @@ class FileSystemsArgs:
     """Inputs of the shared file systems."""
 
     vpc_id: pulumi.Input[str]
-    subnet_ids: list[pulumi.Input[str]]
+    subnet_ids: Sequence[pulumi.Input[str]]
     """Private subnets; EFS gets a mount target in each, FSx lives in the first."""
     client_security_group_id: pulumi.Input[str]
     bucket_name: pulumi.Input[str]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -17,7 +18,7 @@ class GpuInstancesArgs:
 
     spec: InstancesSpec
     ami_id: pulumi.Input[str]
-    subnet_ids: list[pulumi.Input[str]]
+    subnet_ids: Sequence[pulumi.Input[str]]
     """Subnets to spread machines over (round robin), matching ``azs``."""
     azs: tuple[str, ...]
     security_group_id: pulumi.Input[str]

@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-METADATA_OPTIONS = {"http_endpoint": "enabled", "http_tokens": "required",
+METADATA_OPTIONS: Any = {"http_endpoint": "enabled", "http_tokens": "required",
                     "http_put_response_hop_limit": 2}
 """IMDSv2 only; hop limit 2 so containers on the host can still reach it."""
 
@@ -26,13 +26,13 @@ def deep_learning_ami(name_filter: str, opts: pulumi.InvokeOptions | None = None
     return ami.id
 
 
-def root_block_device(size_gb: int) -> dict[str, Any]:
+def root_block_device(size_gb: int) -> Any:
     """Encrypted gp3 root volume of the configured size."""
     return {"volume_type": "gp3", "volume_size": size_gb, "encrypted": True,
             "delete_on_termination": True}
 
 
-def instance_spot_options() -> dict[str, Any]:
+def instance_spot_options() -> Any:
     """Spot market options for aws.ec2.Instance: persistent, stop on interruption,
     so an interrupted lab machine keeps its disks and resumes."""
     return {"market_type": "spot",

@@ -4,6 +4,7 @@ S3 gateway endpoint and the cluster security group."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -24,10 +25,10 @@ class LabNetworkArgs:
     tags: dict[str, str] = field(default_factory=dict)
 
 
-def security_group_rules(ssh_cidr: str | None) -> tuple[list[dict], list[dict]]:
+def security_group_rules(ssh_cidr: str | None) -> tuple[list[Any], list[Any]]:
     """Ingress/egress of the cluster group: all traffic within the group (NCCL and
     EFA need it both ways), SSH only from ``ssh_cidr``, egress anywhere."""
-    ingress: list[dict] = [{**ALL_TRAFFIC, "self": True, "description": "within the lab"}]
+    ingress: list[Any] = [{**ALL_TRAFFIC, "self": True, "description": "within the lab"}]
     if ssh_cidr:
         ingress.append({"protocol": "tcp", "from_port": 22, "to_port": 22,
                         "cidr_blocks": [ssh_cidr], "description": "SSH from sshCidr"})
@@ -53,7 +54,7 @@ class LabNetwork(pulumi.ComponentResource):
             routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}], tags=tags, opts=child)
         self.public_subnets = self._subnets(name, "public", spec.public_subnets, spec.azs,
                                             public_rt, tags, child)
-        routes = []
+        routes: list[Any] = []
         if spec.nat_gateway:
             eip = aws.ec2.Eip(f"{name}-nat-eip", domain="vpc", tags=tags, opts=child)
             nat = aws.ec2.NatGateway(f"{name}-nat", allocation_id=eip.id,

@@ -5,6 +5,7 @@ base and capacity rebalancing."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -20,7 +21,7 @@ class SpotPoolArgs:
 
     spec: SpotPoolSpec
     ami_id: pulumi.Input[str]
-    subnet_ids: list[pulumi.Input[str]]
+    subnet_ids: Sequence[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
     instance_profile: pulumi.Input[str]
     user_data: pulumi.Input[str]

@@ -15,11 +15,11 @@ import pulumi_aws as aws
 from infra.aws.spec import BucketSpec
 
 
-def lifecycle_rules(spec: BucketSpec) -> list[dict[str, Any]]:
+def lifecycle_rules(spec: BucketSpec) -> list[Any]:
     """Lifecycle rules for the bucket: transitions by age (or Intelligent-Tiering
     from day 0), expiry of old noncurrent versions' transitions, and abort of
     incomplete multipart uploads."""
-    abort = {"id": "abort-incomplete-uploads", "status": "Enabled", "filter": {},
+    abort: dict[str, Any] = {"id": "abort-incomplete-uploads", "status": "Enabled", "filter": {},
              "abort_incomplete_multipart_upload": {
                  "days_after_initiation": spec.abort_multipart_days}}
     if spec.tiering == "intelligent-tiering":
@@ -30,7 +30,7 @@ def lifecycle_rules(spec: BucketSpec) -> list[dict[str, Any]]:
     steps = [(spec.ia_days, "STANDARD_IA"), (spec.glacier_ir_days, "GLACIER_IR"),
              (spec.deep_archive_days, "DEEP_ARCHIVE")]
     transitions = [{"days": days, "storage_class": cls} for days, cls in steps if days]
-    rules = [abort]
+    rules: list[Any] = [abort]
     if transitions:
         rules.insert(0, {"id": "tier-by-age", "status": "Enabled", "filter": {},
                          "transitions": transitions,
