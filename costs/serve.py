@@ -237,9 +237,10 @@ def serve_chart(est: ServeEstimate, path: str) -> None:
     hours = np.arange(len(est.demand_rps)) * est.step_minutes / 60.0
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
     top.plot(hours, est.demand_rps, color="black", lw=1, label="demand")
-    for pol in est.policies:
-        top.step(hours, pol.capacity_rps, where="post", lw=1, label=f"{pol.name} capacity")
-        bottom.step(hours, pol.replicas, where="post", lw=1,
+    for pol, style in zip(est.policies, ("-", "-", ":"), strict=False):
+        top.step(hours, pol.capacity_rps, style, where="post", lw=1,
+                 label=f"{pol.name} capacity")
+        bottom.step(hours, pol.replicas, style, where="post", lw=1,
                     label=f"{pol.name}: ${pol.cost_usd:,.0f}")
     top.set_ylabel("requests/s")
     bottom.set_ylabel("replicas billed")
