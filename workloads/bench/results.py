@@ -1,0 +1,113 @@
+"""The benchmark's results file and the calibration file it derives.
+
+Results: one JSON object per run (schema ``ailab-bench/1``), validated with
+pydantic on write and on read. Calibration: the contract of
+``ailab estimate train --calibration`` (see ``costs/training.py``), written from
+the GPT measurement when the run's accelerator is in the accelerator table.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+SCHEMA = "ailab-bench/1"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Hardware(_Strict):
+    kind: Literal["cpu", "gpu", "tpu"]
+    name: str
+    accelerator: str | None = None
+    count: int = Field(ge=1)
+    cpu: str
+    cores: int = Field(ge=1)
+    instance_type: str | None = None
+
+
+class Software(_Strict):
+    backend: Literal["numpy", "torch", "torch_xla"]
+    python: str
+    numpy: str
+    torch: str | None = None
+    device: str
+    dtype: str
+
+
+class ModelResult(_Strict):
+    """One model's measurement; an "epoch" is ``epoch_examples`` examples."""
+
+    model: Literal["cnn", "gpt"]
+    params: int = Field(gt=0)
+    steps: int = Field(gt=0)
+    warmup_steps: int = Field(ge=0)
+    batch_size: int = Field(gt=0)
+    seq_len: int | None = None
+    layers: int | None = None
+    d_model: int | None = None
+    heads: int | None = None
+    vocab: int | None = None
+    epoch_examples: int = Field(gt=0)
+    step_time_s: float = Field(gt=0)
+    examples_per_s: float = Field(gt=0)
+    tokens_per_s: float | None = None
+    time_per_epoch_s: float = Field(gt=0)
+    flops_per_example: float = Field(gt=0)
+    achieved_flops: float = Field(gt=0)
+    peak_flops: float | None = None
+    mfu: float | None = None
+    loss_first: float
+    loss_last: float
+
+
+class BenchResults(_Strict):
+    schema_: Literal["ailab-bench/1"] = Field(SCHEMA, alias="schema")
+    created: str
+    hardware: Hardware
+    software: Software
+    cnn: ModelResult
+    gpt: ModelResult
+    calibration: str | None = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def write_results(results: BenchResults, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results.model_dump(by_alias=True), indent=2) + "\n")
+
+
+def load_results(path: Path) -> BenchResults:
+    """Read and validate a results file; problems become one InputFileError line."""
+    from ailab.errors import InputFileError
+
+    try:
+        raw = json.loads(path.read_text())
+    except OSError as exc:
+        raise InputFileError(str(path), "file", exc.strerror or "cannot be read") from None
+    except json.JSONDecodeError as exc:
+        raise InputFileError(str(path), "json", f"not valid JSON ({exc.msg})") from None
+    try:
+        return BenchResults.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "file"
+        raise InputFileError(str(path), field, err["msg"],
+                             hint="results files are written by `python -m workloads.bench`"
+                             ) from None
+
+
+def calibration(results: BenchResults) -> dict[str, object] | None:
+    """The ``estimate train --calibration`` object, or None without a known accelerator."""
+    gpt = results.gpt
+    if results.hardware.accelerator is None or gpt.tokens_per_s is None:
+        return None
+    return {"gpu": results.hardware.accelerator, "gpus": results.hardware.count,
+            "params": gpt.params, "seq_len": gpt.seq_len, "layers": gpt.layers,
+            "d_model": gpt.d_model, "tokens_per_s": gpt.tokens_per_s}
