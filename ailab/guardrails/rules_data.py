@@ -1,0 +1,70 @@
+"""Data guardrails: data stores survive teardown, buckets are versioned and tiered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ailab.guardrails import types as t
+from ailab.guardrails.model import (
+    Enforcement,
+    Finding,
+    Res,
+    Severity,
+    Stack,
+    resource_rule,
+    stack_rule,
+    truthy,
+)
+from ailab.guardrails.rules_security import _bucket_findings
+
+DATA = "data"
+
+
+@resource_rule("data-retained-on-delete", "Data stores are retained on delete", DATA,
+               Severity.HIGH, "Keep ailab:retainOnDelete true (retain_on_delete=True or "
+               "protect=True) and force_destroy false on buckets.", t.DATA_STORES)
+def data_retained_on_delete(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
+    """The analyzer protocol of ``pulumi preview --policy-pack`` does not carry
+    retainOnDelete, so there the check sees only ``protect`` and forceDestroy;
+    ``ailab preview --policy`` sees retainOnDelete as well."""
+    if res.type in (*t.S3_BUCKETS, t.GCS_BUCKET) and truthy(res.get("forceDestroy")):
+        yield "forceDestroy deletes every object when the bucket is destroyed"
+    if res.retain_on_delete is False and not res.protect:
+        yield "neither retained on delete nor protected: `pulumi destroy` deletes the data"
+
+
+def _versioning_problem(res: Res) -> str | None:
+    status = res.get("versioningConfiguration.status") or (
+        "Enabled" if truthy(res.get("versioning.enabled")) else None)
+    return None if status == "Enabled" else f"versioning status is {status!r}, not 'Enabled'"
+
+
+@stack_rule("bucket-versioning", "Buckets keep object versions", DATA, Severity.MEDIUM,
+            "Add aws.s3.BucketVersioning with status Enabled, or versioning.enabled=True on GCS.",
+            (*t.S3_BUCKETS, t.S3_VERSIONING, t.S3_VERSIONING_V2, t.GCS_BUCKET))
+def bucket_versioning(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
+    yield from _bucket_findings(stack, (t.S3_VERSIONING, t.S3_VERSIONING_V2), "versioning",
+                                _versioning_problem, "bucket has no versioning configuration")
+    for bucket in stack.of_type(t.GCS_BUCKET):
+        if not truthy(bucket.get("versioning.enabled")):
+            yield bucket, "object versioning is off"
+
+
+def _lifecycle_problem(res: Res) -> str | None:
+    rules = res.get("rules") or res.get("lifecycleRules") or []
+    enabled = [r for r in rules if isinstance(r, Mapping) and
+               (r.get("status", "Enabled") == "Enabled" or truthy(r.get("enabled")))]
+    return None if enabled else "no enabled lifecycle rule"
+
+
+@stack_rule("bucket-lifecycle", "Buckets have lifecycle rules", DATA, Severity.MEDIUM,
+            "Add lifecycle rules (tiering by age, abort incomplete multipart uploads), or "
+            "Autoclass on GCS.", (*t.S3_BUCKETS, t.S3_LIFECYCLE, t.S3_LIFECYCLE_V2, t.GCS_BUCKET),
+            enforcement=Enforcement.ADVISORY)
+def bucket_lifecycle(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
+    yield from _bucket_findings(stack, (t.S3_LIFECYCLE, t.S3_LIFECYCLE_V2), "lifecycleRules",
+                                _lifecycle_problem, "bucket has no lifecycle configuration")
+    for bucket in stack.of_type(t.GCS_BUCKET):
+        if not bucket.get("lifecycleRules") and not truthy(bucket.get("autoclass.enabled")):
+            yield bucket, "no lifecycle rules and no Autoclass"

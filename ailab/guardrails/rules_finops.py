@@ -1,0 +1,207 @@
+"""FinOps guardrails: tags/labels, spot, budgets, idle auto-stop, allowed instance types."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from typing import Any
+
+from ailab.guardrails import types as t
+from ailab.guardrails.model import (
+    Finding,
+    Res,
+    Severity,
+    Stack,
+    resource_rule,
+    stack_rule,
+    truthy,
+)
+
+FINOPS = "finops"
+SPOT_EXEMPT_TAG = "ailab:spot-exempt"
+SPOT_EXEMPT_LABEL = "ailab-spot-exempt"
+
+AWS_TAGGED = (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE, t.ASG, t.EBS_VOLUME, *t.S3_BUCKETS, t.EFS,
+              t.FSX_LUSTRE, t.EIP, t.NAT_GATEWAY, t.VPC)
+GCP_LABELLED = (*t.GCE_MACHINES, t.GCE_DISK, t.GCS_BUCKET, t.FILESTORE, t.TPU_VM)
+
+
+@resource_rule("required-tags", "Cost-bearing resources carry the ailab stack and owner "
+               "tags/labels", FINOPS, Severity.MEDIUM, "Tag with ailab:stack and ailab:owner "
+               "(labels ailab-stack, ailab-owner on GCP); ailab components do this from config.",
+               (*AWS_TAGGED, *GCP_LABELLED),
+               config={"awsTags": ["ailab:stack", "ailab:owner"],
+                       "gcpLabels": ["ailab-stack", "ailab-owner"]})
+def required_tags(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
+    if res.type in GCP_LABELLED:
+        present, wanted, kind = res.labels(), cfg["gcpLabels"], "labels"
+    else:
+        present, wanted, kind = res.tags(), cfg["awsTags"], "tags"
+    missing = [k for k in wanted if not present.get(k)]
+    if missing:
+        yield f"missing {kind}: {', '.join(missing)}"
+    if res.type == t.LAUNCH_TEMPLATE:
+        for spec in res.get("tagSpecifications") or []:
+            inner = spec.get("tags") or {}
+            lost = [k for k in wanted if not inner.get(k)]
+            if lost:
+                yield f"tagSpecifications[{spec.get('resourceType')}] misses {', '.join(lost)}"
+    if res.type == t.ASG:
+        for tag in res.get("tags") or []:
+            if tag.get("key") in wanted and not truthy(tag.get("propagateAtLaunch")):
+                yield f"tag {tag.get('key')} does not propagate at launch"
+
+
+def _exempt(*resources: Res | None) -> bool:
+    return any(r is not None and (r.tags().get(SPOT_EXEMPT_TAG) or
+                                  r.labels().get(SPOT_EXEMPT_LABEL)) for r in resources)
+
+
+def _aws_spot(res: Res | None) -> bool:
+    return res is not None and res.get("instanceMarketOptions.marketType") == "spot"
+
+
+def _template_of(stack: Stack, instance: Res, prop: str = "launchTemplate") -> Res | None:
+    for template in stack.of_type(t.LAUNCH_TEMPLATE):
+        if instance.refers_to(prop, template):
+            return template
+    return None
+
+
+def _gce_spot(res: Res) -> bool:
+    return res.get("scheduling.provisioningModel") == "SPOT" or \
+        truthy(res.get("scheduling.preemptible"))
+
+
+def _aws_spot_findings(stack: Stack) -> Iterator[Finding]:
+    for inst in stack.of_type(t.EC2_INSTANCE):
+        if not t.is_aws_accelerator_type(str(inst.get("instanceType") or "")):
+            continue
+        template = _template_of(stack, inst) if inst.get("launchTemplate") else None
+        if not (_aws_spot(inst) or _aws_spot(template) or _exempt(inst, template)):
+            yield inst, "accelerator instance runs on-demand (no spot market options)"
+    for group in stack.of_type(t.ASG):
+        dist = group.get("mixedInstancesPolicy.instancesDistribution")
+        if isinstance(dist, Mapping):
+            on_demand = dist.get("onDemandPercentageAboveBaseCapacity")
+            if (100 if on_demand is None else int(on_demand)) < 100 or _exempt(group):
+                continue
+            yield group, "Auto Scaling group buys only on-demand above its base"
+            continue
+        template = _template_of(stack, group, "launchTemplate")
+        if not (_aws_spot(template) or _exempt(group, template)):
+            yield group, "Auto Scaling group launches on-demand instances"
+
+
+@stack_rule("spot-required", "Lab accelerators run on spot unless exempted", FINOPS,
+            Severity.MEDIUM, "Use spot/preemptible capacity, or exempt on purpose: set "
+            "ailab:spotExempt to the reason (tag ailab:spot-exempt / label ailab-spot-exempt).",
+            (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE, t.ASG, *t.GCE_MACHINES, t.TPU_VM))
+def spot_required(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
+    """Queued TPU resources are not judged: pulumi-gcp cannot express spot for them."""
+    yield from _aws_spot_findings(stack)
+    for vm in stack.of_type(*t.GCE_MACHINES):
+        gpu = t.is_gcp_gpu_machine(str(vm.get("machineType") or ""), vm.get("guestAccelerators"))
+        if gpu and not (_gce_spot(vm) or _exempt(vm)):
+            yield vm, "GPU VM runs on-demand (scheduling.provisioningModel is not SPOT)"
+    for tpu in stack.of_type(t.TPU_VM):
+        sched = tpu.get("schedulingConfig") or {}
+        if not (truthy(sched.get("spot")) or truthy(sched.get("preemptible")) or _exempt(tpu)):
+            yield tpu, "TPU VM runs on-demand (schedulingConfig.spot is not set)"
+
+
+def _positive(value: Any) -> bool:
+    try:
+        return float(value) > 0
+    except (TypeError, ValueError):
+        return False
+
+
+@stack_rule("budget-present", "The stack declares a budget with alerts", FINOPS, Severity.HIGH,
+            "Set ailab:budgetMonthlyUsd and ailab:budgetEmails (an AWS Budget or GCP billing "
+            "budget with alert thresholds).", (t.AWS_BUDGET, t.GCP_BUDGET))
+def budget_present(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
+    billable = [r for r in stack.resources if r.type not in (t.AWS_BUDGET, t.GCP_BUDGET)
+                and (r.type.startswith("aws:") or r.type.startswith("gcp:"))]
+    budgets = stack.of_type(t.AWS_BUDGET, t.GCP_BUDGET)
+    if billable and not budgets:
+        yield None, "no AWS Budget or GCP billing budget in the stack"
+    for budget in budgets:
+        if budget.type == t.AWS_BUDGET:
+            limit, alerts = budget.get("limitAmount"), budget.get("notifications")
+        else:
+            limit = budget.get("amount.specifiedAmount.units") or (
+                1 if truthy(budget.get("amount.lastPeriodAmount")) else None)
+            alerts = budget.get("thresholdRules")
+        if not _positive(limit):
+            yield budget, "budget has no positive amount"
+        if not alerts:
+            yield budget, "budget has no alert thresholds"
+
+
+STOP_ACTIONS = (":ec2:stop", ":ec2:terminate", ":ec2:hibernate")
+
+
+def _stops(alarm: Res) -> bool:
+    return any(str(a).endswith(STOP_ACTIONS) for a in alarm.get("alarmActions") or [])
+
+
+@stack_rule("gpu-auto-stop", "GPU instances stop themselves when idle", FINOPS, Severity.HIGH,
+            "Keep ailab:autoStopMinutes > 0 (a CloudWatch alarm with the ec2:stop action per "
+            "instance; on GCE a max run duration or an instance schedule).",
+            (t.EC2_INSTANCE, t.METRIC_ALARM, t.GCE_INSTANCE))
+def gpu_auto_stop(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
+    alarms = [a for a in stack.of_type(t.METRIC_ALARM) if _stops(a)]
+    for inst in stack.of_type(t.EC2_INSTANCE):
+        if not t.is_aws_accelerator_type(str(inst.get("instanceType") or "")):
+            continue
+        if not any(a.refers_to("dimensions", inst) for a in alarms):
+            yield inst, "GPU instance has no idle alarm that stops it"
+    for vm in stack.of_type(t.GCE_INSTANCE):
+        if not t.is_gcp_gpu_machine(str(vm.get("machineType") or ""), vm.get("guestAccelerators")):
+            continue
+        if not (vm.get("scheduling.maxRunDuration") or vm.get("resourcePolicies")
+                or _positive((vm.get("metadata") or {}).get("ailab-idle-minutes"))):
+            yield vm, "GPU VM has no auto-stop (max run duration, schedule or idle stop)"
+
+
+@lru_cache(maxsize=1)
+def catalog_types() -> frozenset[str]:
+    """Every instance type the embedded price catalog can price (aws and gcp)."""
+    from costs.catalog import instance_types
+
+    return frozenset(instance_types("aws")) | frozenset(instance_types("gcp"))
+
+
+def _machine_types(res: Res) -> list[str]:
+    if res.type in (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE):
+        return [str(res.get("instanceType"))] if res.get("instanceType") else []
+    if res.type == t.ASG:
+        overrides = res.get("mixedInstancesPolicy.launchTemplate.overrides") or []
+        return [str(o["instanceType"]) for o in overrides if o.get("instanceType")]
+    if res.type in t.GCE_MACHINES:
+        value = str(res.get("machineType") or "")
+        return [value.rsplit("/", 1)[-1]] if value else []
+    if res.type == t.TPU_VM:
+        return [f"tpu-{res.get('acceleratorType')}"] if res.get("acceleratorType") else []
+    specs = res.get("tpu.nodeSpecs") or []
+    return [f"tpu-{(s.get('node') or {}).get('acceleratorType')}" for s in specs
+            if (s.get("node") or {}).get("acceleratorType")]
+
+
+@resource_rule("allowed-instance-types", "Machines use allowed instance types", FINOPS,
+               Severity.MEDIUM, "Pick a type the price catalog knows (ailab catalog show) or "
+               "add its pattern to the rule's allowed list in the policy config.",
+               (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE, t.ASG, *t.GCE_MACHINES, t.TPU_VM,
+                t.TPU_QUEUED),
+               config={"allowed": [], "extraAllowed": []})
+def allowed_instance_types(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
+    """Default allowed list: every type the embedded catalog prices, so every
+    machine a stack runs can be costed before it is bought."""
+    patterns = list(cfg.get("allowed") or []) + list(cfg.get("extraAllowed") or [])
+    known = catalog_types() if not cfg.get("allowed") else frozenset()
+    for itype in _machine_types(res):
+        if itype in known or any(fnmatch.fnmatchcase(itype, p) for p in patterns):
+            continue
+        yield f"instance type {itype} is not in the allowed list"
