@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "catalog",
     "compare",
     "janitor",
+    "policy",
 ]
 
 

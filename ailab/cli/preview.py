@@ -14,6 +14,8 @@ def preview(
     json_out: bool = typer.Option(False, "--json", help="Print the inventory as JSON."),
     stacks_dir: Path = typer.Option(None, "--stacks-dir", help="Folder of stack files "
                                     "(default: the project's stacks/)."),
+    policy: bool = typer.Option(False, "--policy", help="Also evaluate the guardrail rules "
+                                "(ailab policy list); exit 1 on mandatory violations."),
 ) -> None:
     """Run a stack's Pulumi program offline (under mocks) and list every resource.
 
@@ -24,9 +26,17 @@ def preview(
     from infra.summary import short_type, summarize
 
     inventory = preview_stack(stack, stacks_dir)
+    if policy:
+        from ailab.cli.policy import evaluate_preview, fail_on_mandatory, print_violations
+
+        verdict = evaluate_preview(inventory)
     if json_out:
         doc = inventory.to_json()
+        if policy:
+            doc["policy"] = verdict
         print_json(doc)
+        if policy:
+            fail_on_mandatory(stack, verdict)
         return
     rows = [(short_type(r.type), r.name, summarize(r.type, r.inputs, r.retain_on_delete))
             for r in inventory.resources if r.custom]
@@ -35,6 +45,9 @@ def preview(
     print_table(f"{stack} ({inventory.cloud} {inventory.region})",
                 ["type", "name", "key settings"], rows,
                 footer=f"{len(rows)} resources in {components} components")
+    if policy:
+        print_violations(stack, verdict)
+        fail_on_mandatory(stack, verdict)
 
 
 def register(app: typer.Typer) -> None:
