@@ -41,6 +41,9 @@ COMMON_KEYS: list[ConfigKey] = [
        "systems) when the stack is destroyed."),
     _k("sshCidr", "string", "", "CIDR allowed to reach SSH (port 22). Empty: no SSH "
        "ingress at all (use SSM / IAP). 0.0.0.0/0 is refused."),
+    _k("spotExempt", "string", "", "Why this lab's accelerators run on-demand (e.g. "
+       "reserved capacity); empty: none. Non-empty exempts them from the spot-required "
+       "guardrail: machines are tagged ailab:spot-exempt (GCP label ailab-spot-exempt)."),
 ]
 
 AWS_KEYS: list[ConfigKey] = [
