@@ -146,7 +146,8 @@ class AwsDriver:
             return Status.DONE, "upload aborted (bucket kept)"
         if finding.action is Action.STOP:
             ec2.stop_instances(InstanceIds=[res.id])
-            return Status.DONE, "stop requested (disks kept)"
+            ec2.delete_tags(Resources=[res.id], Tags=[{"Key": _KEYS["mark"]}])
+            return Status.DONE, "stop requested (disks kept), mark removed"
         if finding.action is Action.RELEASE:
             ec2.release_address(AllocationId=res.id)
             return Status.DONE, "released"

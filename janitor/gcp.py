@@ -197,7 +197,10 @@ class GcpDriver:
             return Status.DONE, "delete requested (attached data disks kept)"
         if res.kind == "gce-instance" and finding.action is Action.STOP:
             _raise(self.http.post(f"{_instance_url(self.project, res)}/stop"))
-            return Status.DONE, "stop requested (disks kept)"
+            labels = {k: v for k, v in res.tags.items() if k != _KEYS["mark"]}
+            body = {"labels": labels, "labelFingerprint": res.attrs.get("fingerprint", "")}
+            _raise(self.http.post(f"{_instance_url(self.project, res)}/setLabels", json=body))
+            return Status.DONE, "stop requested (disks kept), mark removed"
         return Status.FAILED, f"no {finding.action} action for {res.kind}"
 
 

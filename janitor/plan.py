@@ -98,4 +98,4 @@ def stale_mark(res: Resource, matched: bool, policy: Policy) -> Finding | None:
         return None
     return Finding(resource=res, rule=mark.rule, action=Action.UNMARK,
                    evidence={"marked": mark.on.isoformat(), "now": "no longer matches"},
-                   status=Status.UNMARK, detail="remove mark")
+                   status=Status.UNMARK, detail="no longer matches")

@@ -67,6 +67,7 @@ class Rule:
     kinds: ClassVar[tuple[str, ...]]
     action: ClassVar[Action]
     Params: ClassVar[type[RuleParams]] = RuleParams
+    priority: ClassVar[int] = 100
 
     def __init__(self, params: RuleParams | None = None) -> None:
         self.params = params if params is not None else self.Params()
@@ -95,11 +96,12 @@ def register(cls: type[Rule]) -> type[Rule]:
 
 
 def registry() -> dict[str, type[Rule]]:
-    """All rules by name, in evaluation order (the first match wins)."""
+    """All rules by name, in evaluation order: priority, then name (the first match wins)."""
     import janitor.rules_aws  # noqa: F401  (registers on import)
     import janitor.rules_gcp  # noqa: F401
 
-    return dict(_REGISTRY)
+    ordered = sorted(_REGISTRY.values(), key=lambda cls: (cls.priority, cls.name))
+    return {cls.name: cls for cls in ordered}
 
 
 def age_days(when: datetime | None, now: datetime) -> float | None:

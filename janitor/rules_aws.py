@@ -35,6 +35,7 @@ class Expired(_Priced):
     kinds = ("instance", "volume", "snapshot", "address", "nat-gateway", "tpu-node",
              "gce-instance")
     action = Action.DELETE
+    priority = 0
     _ACTIONS: ClassVar[dict[str, Action]] = {
         "instance": Action.TERMINATE, "address": Action.RELEASE, "gce-instance": Action.STOP,
     }
