@@ -87,8 +87,8 @@ AWS_KEYS: list[ConfigKey] = [
     _k("clusterAzs", "array", [], "Zone(s) of the cluster; EFA requires exactly one "
        "(default: the first zone)."),
     # Object storage
-    _k("bucketTiering", "string", "lifecycle", "Bucket tiering: lifecycle, "
-       "intelligent-tiering or none."),
+    _k("bucketTiering", "string", "lifecycle", "Bucket tiering. aws: lifecycle, "
+       "intelligent-tiering or none; gcp: lifecycle, autoclass or none."),
     _k("bucketIaDays", "integer", 30, "Lifecycle: days until STANDARD_IA (0: skip)."),
     _k("bucketGlacierIrDays", "integer", 90, "Lifecycle: days until GLACIER_IR (0: skip)."),
     _k("bucketDeepArchiveDays", "integer", 0, "Lifecycle: days until DEEP_ARCHIVE (0: never)."),
@@ -112,7 +112,78 @@ AWS_KEYS: list[ConfigKey] = [
        items="integer"),
 ]
 
-# Keys from other namespaces that the program reads.
-PROVIDER_KEYS = {"aws:region": "AWS region of the lab (required on aws)."}
+# GCP-only keys. GCP labs also read these shared keys where they mean the same:
+# spot, publicIp, poolMin, poolMax, clusterNodes, clusterSpot, bucketTiering,
+# abortMultipartDays, autoStopMinutes, budgetMonthlyUsd, budgetEmails, budgetThresholds.
+GCP_KEYS: list[ConfigKey] = [
+    # Network
+    _k("subnetCidr", "string", "10.30.0.0/20", "gcp: primary subnet CIDR of the lab VPC."),
+    _k("gpuNicCidr", "string", "10.31.0.0/16", "gcp: range split into one /24 subnet per "
+       "extra A3 GPU NIC network (GPUDirect-TCPX/TCPXO data path)."),
+    # GPU VMs
+    _k("machineType", "string", "", "gcp: GPU machine type of the lab VMs (g2-standard-8, "
+       "a2-highgpu-1g, a3-highgpu-8g, ...); empty: none."),
+    _k("machineCount", "integer", 1, "gcp: number of lab VMs."),
+    _k("bootDiskGb", "integer", 200, "gcp: boot disk size in GiB."),
+    _k("imageFamily", "string", "common-cu128-ubuntu-2204-nvidia-570",
+       "gcp: Deep Learning VM image family (project imageProject)."),
+    _k("imageProject", "string", "deeplearning-platform-release",
+       "gcp: project of the image family."),
+    _k("dataDiskGb", "integer", 0, "gcp: one data disk per lab VM in GiB; 0: none."),
+    _k("dataDiskType", "string", "pd-balanced", "gcp: data disk type (pd-balanced, pd-ssd, "
+       "hyperdisk-balanced, ...), checked against the machine family."),
+    _k("reservationName", "string", "", "gcp: consume this specific reservation "
+       "(VMs, cluster, TPU); not allowed with spot."),
+    # TPU VMs
+    _k("tpuType", "string", "", "gcp: TPU accelerator type (v5litepod-8, v5p-8, v6e-8, ...); "
+       "empty: none."),
+    _k("tpuRuntime", "string", "", "gcp: TPU runtime version; empty: the type's default."),
+    _k("tpuTopology", "string", "", "gcp: TPU topology (2x4, 2x2x1, ...); empty: from the "
+       "type."),
+    _k("tpuCount", "integer", 1, "gcp: number of TPU slices."),
+    _k("tpuSpot", "boolean", True, "gcp: run TPU slices on spot capacity."),
+    _k("tpuQueued", "boolean", False, "gcp: request TPU slices through a queued resource "
+       "(waits for capacity) instead of creating them directly."),
+    _k("tpuDataDiskGb", "integer", 0, "gcp: one data disk per TPU slice in GiB; 0: none."),
+    # Spot pool
+    _k("poolMachineType", "string", "", "gcp: GPU machine type of the spot managed instance "
+       "group; empty: no pool."),
+    _k("poolTargetUtilization", "integer", 70, "gcp: autoscaler target CPU utilisation (%)."),
+    # High-bandwidth cluster
+    _k("clusterMachineType", "string", "", "gcp: machine type of the compact-placement "
+       "cluster (a3-highgpu-8g, a3-megagpu-8g, ...); empty: no cluster."),
+    _k("clusterZones", "array", [], "gcp: zone of the cluster; compact placement needs "
+       "exactly one (default: gcp:zone)."),
+    _k("clusterGpuDirectNics", "boolean", True, "gcp: give A3 nodes their extra GPU NICs, "
+       "each in its own VPC (GPUDirect-TCPX/TCPXO data path)."),
+    # Object and file storage
+    _k("bucketNearlineDays", "integer", 30, "gcp lifecycle: days until NEARLINE (0: skip)."),
+    _k("bucketColdlineDays", "integer", 90, "gcp lifecycle: days until COLDLINE (0: skip)."),
+    _k("bucketArchiveDays", "integer", 365, "gcp lifecycle: days until ARCHIVE (0: skip)."),
+    _k("gcsfuse", "boolean", False, "gcp: mount the lab bucket on every VM at /mnt/gcs with "
+       "Cloud Storage FUSE."),
+    _k("filestore", "boolean", False, "gcp: Filestore instance for home directories, "
+       "mounted at /home/shared."),
+    _k("filestoreTier", "string", "BASIC_HDD", "gcp: Filestore tier: BASIC_HDD, BASIC_SSD, "
+       "ZONAL or REGIONAL."),
+    _k("filestoreCapacityGb", "integer", 1024, "gcp: Filestore capacity in GiB."),
+    # Idle auto-stop and budget
+    _k("autoStopGpuPercent", "integer", 10, "gcp: GPU utilisation (%) under which the idle "
+       "watchdog counts a VM as idle (for autoStopMinutes)."),
+    _k("scheduleStart", "string", "", "gcp: cron (5 fields) starting lab VMs; empty: none."),
+    _k("scheduleStop", "string", "", "gcp: cron (5 fields) stopping lab VMs; empty: no "
+       "instance schedule."),
+    _k("scheduleTimeZone", "string", "UTC", "gcp: IANA time zone of the schedule."),
+    _k("billingAccount", "string", "", "gcp: billing account ID for the budget "
+       "(XXXXXX-XXXXXX-XXXXXX); empty: no budget."),
+]
 
-ALL_KEYS: dict[str, ConfigKey] = {k.name: k for k in COMMON_KEYS + AWS_KEYS}
+# Keys from other namespaces that the program reads.
+PROVIDER_KEYS = {
+    "aws:region": "AWS region of the lab (required on aws).",
+    "gcp:project": "GCP project of the lab (required on gcp).",
+    "gcp:region": "GCP region of the lab (required on gcp).",
+    "gcp:zone": "GCP zone of the lab's zonal resources (required on gcp).",
+}
+
+ALL_KEYS: dict[str, ConfigKey] = {k.name: k for k in COMMON_KEYS + AWS_KEYS + GCP_KEYS}

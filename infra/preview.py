@@ -24,6 +24,10 @@ from infra.spec import LabSpec
 
 ACCOUNT_ID = "123456789012"
 MOCK_AMI = "ami-0ailabmock00000000"
+GCP_PROJECT_NUMBER = "123456789012"
+GCP_API = "https://www.googleapis.com/compute/v1"
+DYNAMIC_PROVIDER_KEY = "__provider"
+"""Pickled provider of a dynamic resource: code, not configuration; not recorded."""
 
 
 @dataclass
@@ -105,13 +109,42 @@ class RecordingMocks(pulumi_mocks.Mocks):
             state["dnsName"] = f"{rid}.efs.{self.region}.amazonaws.com"
         if token == "aws:fsx/lustreFileSystem:LustreFileSystem":
             state.update(dnsName=f"{rid}.fsx.{self.region}.amazonaws.com", mountName="mock")
+        if token.startswith("gcp:"):
+            rid, state = self._gcp(token, args.name, state)
         state.setdefault("name", state.get("name") or args.name)
+        return rid, state
+
+    def _gcp(self, token: str, name: str, state: dict) -> tuple[str, dict]:
+        """GCP ids, self links, e-mails and addresses the program reads back."""
+        project = state.get("project") or "ailab-mock"
+        where = (f"zones/{state['zone']}" if state.get("zone")
+                 else f"regions/{state['region']}" if state.get("region") else "global")
+        kind = token.rsplit(":", 1)[-1]
+        rid = f"projects/{project}/{where}/{kind[0].lower()}{kind[1:]}s/{name}"
+        state.setdefault("selfLink", f"{GCP_API}/{rid}")
+        if token == "gcp:serviceaccount/account:Account":
+            email = f"{state.get('accountId', name)}@{project}.iam.gserviceaccount.com"
+            state.update(email=email, member=f"serviceAccount:{email}")
+        if token == "gcp:storage/bucket:Bucket":
+            state.update(name=state.get("name") or f"{name}-mock", url=f"gs://{name}-mock")
+            rid = state["name"]
+        if token == "gcp:filestore/instance:Instance":
+            for i, net in enumerate(state.get("networks") or []):
+                net.setdefault("ipAddresses", [f"10.200.{i}.2"])
         return rid, state
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
         if args.token == "aws:ec2/getAmi:getAmi":
             return {"id": MOCK_AMI, "imageId": MOCK_AMI, "architecture": "x86_64",
                     "name": "Deep Learning OSS Nvidia Driver AMI GPU PyTorch (mock)"}, []
+        if args.token == "gcp:compute/getImage:getImage":
+            family = args.args.get("family", "mock")
+            link = f"{GCP_API}/projects/{args.args.get('project')}/global/images/{family}-mock"
+            return {"selfLink": link, "name": f"{family}-mock", "family": family,
+                    "id": link}
+        if args.token == "gcp:organizations/getProject:getProject":
+            return {"projectId": args.args.get("projectId"), "number": GCP_PROJECT_NUMBER,
+                    "id": f"projects/{args.args.get('projectId')}"}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mock",
                     "userId": "mock"}, []
@@ -133,6 +166,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
             self._names[response.urn] = request.name
             inputs = rpc.deserialize_properties(request.object)
+            inputs.pop(DYNAMIC_PROVIDER_KEY, None)
             self.records.append(Resource(
                 type=request.type, name=request.name,
                 parent=self._names.get(request.parent) if request.parent else None,

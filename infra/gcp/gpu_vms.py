@@ -1,0 +1,64 @@
+"""Stand-alone GPU lab VMs (G2/L4, A2, A3/H100), spot or standard, each with an
+optional retained data disk (Persistent Disk or Hyperdisk)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_gcp as gcp
+
+from infra.gcp.machine import (
+    SHIELDED_VM,
+    NodeSettings,
+    boot_disk,
+    network_interfaces,
+    reservation_affinity,
+    scheduling,
+)
+from infra.gcp.spec import VmSpec
+
+
+@dataclass
+class GpuVmsArgs:
+    """Inputs of the lab VMs."""
+
+    spec: VmSpec
+    node: NodeSettings
+    schedule_policy: pulumi.Input[str] | None = None
+    """Instance schedule resource policy (lab hours), if any."""
+    retain_on_delete: bool = True
+
+
+class GpuVms(pulumi.ComponentResource):
+    """N GPU VMs: bundled GPUs, gVNIC, Shielded VM, OS Login, dedicated account."""
+
+    def __init__(self, name: str, args: GpuVmsArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("ailab:gcp:GpuVms", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        spec, node = args.spec, args.node
+        self.instances: list[gcp.compute.Instance] = []
+        for i in range(spec.count):
+            disks: Any = []
+            if spec.data_disk:
+                disk = gcp.compute.Disk(
+                    f"{name}-{i}-data", zone=node.zone, type=spec.data_disk.type,
+                    size=spec.data_disk.size_gb, labels=node.labels,
+                    opts=pulumi.ResourceOptions(parent=self,
+                                                retain_on_delete=args.retain_on_delete))
+                disks.append({"source": disk.id, "device_name": "data", "mode": "READ_WRITE"})
+            self.instances.append(gcp.compute.Instance(
+                f"{name}-{i}", machine_type=spec.machine_type, zone=node.zone,
+                boot_disk=boot_disk(node.image, spec.boot_disk_gb, node.labels),
+                attached_disks=disks,
+                network_interfaces=network_interfaces(node.subnet, spec.public_ip),
+                scheduling=scheduling(spec.spot, on_preemption="STOP"),
+                reservation_affinity=reservation_affinity(spec.reservation),
+                shielded_instance_config=SHIELDED_VM,
+                service_account=node.service_account, metadata=node.metadata,
+                resource_policies=args.schedule_policy,
+                labels=node.labels, tags=[node.tag], allow_stopping_for_update=True,
+                opts=child))
+        self.register_outputs({"instances": [vm.self_link for vm in self.instances]})

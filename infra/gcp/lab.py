@@ -1,0 +1,88 @@
+"""The whole GCP lab: one component that composes every concern of the stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from infra.gcp.autostop import InstanceSchedule, InstanceScheduleArgs
+from infra.gcp.budget import LabBudget, LabBudgetArgs
+from infra.gcp.cluster import GpuCluster, GpuClusterArgs
+from infra.gcp.filestore import HomeFilestore, HomeFilestoreArgs
+from infra.gcp.gpu_vms import GpuVms, GpuVmsArgs
+from infra.gcp.identity import NodeIdentity, NodeIdentityArgs
+from infra.gcp.machine import NodeSettings, dlvm_image, metadata
+from infra.gcp.network import LabNetwork, LabNetworkArgs, lab_tag
+from infra.gcp.spec import GcpLabSpec
+from infra.gcp.spot_pool import SpotPool, SpotPoolArgs
+from infra.gcp.storage import LabBucket, LabBucketArgs
+from infra.gcp.tpu import TpuSlices, TpuSlicesArgs
+from infra.spec import LabSpec
+
+
+class GcpLab(pulumi.ComponentResource):
+    """Network, identity, storage tiers, GPU VMs, TPUs, pool, cluster, auto-stop, budget."""
+
+    def __init__(self, name: str, lab: LabSpec, opts: pulumi.ResourceOptions | None = None
+                 ) -> None:
+        super().__init__("ailab:gcp:Lab", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        spec: GcpLabSpec = lab.gcp
+        labels, tag = lab.labels(), lab_tag(lab.stack)
+        net = LabNetwork(f"{name}-net", LabNetworkArgs(spec.network, lab.region, tag, labels),
+                         child)
+        nodes = NodeIdentity(f"{name}-nodes", NodeIdentityArgs(spec.project, lab.stack), child)
+        bucket = LabBucket(f"{name}-data", LabBucketArgs(
+            spec.bucket, lab.region, nodes.member, lab.retain_on_delete, labels), child)
+        home = HomeFilestore(f"{name}-fs", HomeFilestoreArgs(
+            spec.filestore, spec.zone if spec.filestore.tier != "REGIONAL" else lab.region,
+            net.vpc.name, spec.network.subnet_cidr, lab.retain_on_delete, labels), child) \
+            if spec.filestore else None
+        outputs: dict[str, Any] = {"bucket": bucket.bucket.name, "region": lab.region,
+                                   "zone": spec.zone, "project": spec.project,
+                                   "network": net.vpc.id, "service_account": nodes.email}
+        if home:
+            outputs["filestore_ip"] = home.ip
+        if spec.vms or spec.pool or spec.cluster:
+            node = NodeSettings(
+                image=dlvm_image(spec.image_family, spec.image_project,
+                                 pulumi.InvokeOptions(parent=self)),
+                subnet=net.subnet.id, service_account=nodes.service_account(),
+                metadata=metadata(home.ip if home else None,
+                                  bucket.bucket.name if spec.gcsfuse else None, spec.watchdog),
+                labels=labels, tag=tag, zone=spec.zone)
+            outputs.update(self._gpu(name, lab, spec, node, net, child))
+        if spec.tpu:
+            tpus = TpuSlices(f"{name}-tpu", TpuSlicesArgs(
+                spec.tpu, spec.project, spec.zone, net.vpc.id, net.subnet.id, nodes.email, tag,
+                lab.retain_on_delete, labels), child)
+            outputs["tpu_slices"] = [s.urn for s in tpus.slices]
+        if spec.budget:
+            LabBudget(f"{name}-budget", LabBudgetArgs(spec.budget, spec.project,
+                                                      labels["ailab-stack"], labels), child)
+        self.outputs = outputs
+        self.register_outputs(outputs)
+
+    def _gpu(self, name: str, lab: LabSpec, spec: GcpLabSpec, node: NodeSettings,
+             net: LabNetwork, child: pulumi.ResourceOptions) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        schedule = InstanceSchedule(f"{name}-schedule", InstanceScheduleArgs(
+            spec.schedule, lab.region, spec.project, lab.stack, node.labels), child) \
+            if spec.schedule and spec.vms else None
+        if spec.vms:
+            vms = GpuVms(f"{name}-gpu", GpuVmsArgs(
+                spec.vms, node, schedule.policy.id if schedule else None,
+                lab.retain_on_delete), child)
+            out["gpu_vms"] = [vm.name for vm in vms.instances]
+        if spec.pool:
+            pool = SpotPool(f"{name}-pool", SpotPoolArgs(spec.pool, node), child)
+            out["pool_group"] = pool.group.name
+        if spec.cluster:
+            cluster_node = node if spec.cluster.zone == node.zone else NodeSettings(
+                node.image, node.subnet, node.service_account, node.metadata, node.labels,
+                node.tag, spec.cluster.zone)
+            cluster = GpuCluster(f"{name}-cluster", GpuClusterArgs(
+                spec.cluster, cluster_node, lab.region, [s.id for _, s in net.gpu_nics]), child)
+            out["cluster_nodes"] = [n.name for n in cluster.nodes]
+        return out
