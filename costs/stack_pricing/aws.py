@@ -1,0 +1,324 @@
+"""AWS pricing rules: EC2, Auto Scaling, EBS, EFS, FSx for Lustre, NAT, IPs, S3, ELB."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from costs import storage_prices
+from costs.stack_pricing.common import (
+    SPOT_NOTE,
+    block_parts,
+    egress_parts,
+    instance_part,
+    num,
+    tier_parts,
+    truthy,
+)
+from costs.stack_pricing.model import CostLine, CostPart
+from costs.stack_pricing.registry import (
+    PricingContext,
+    Res,
+    extra_price,
+    free,
+    new_line,
+    part,
+    rule,
+    unpriced,
+)
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+
+free("networking without an hourly charge",
+     "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/routeTable:RouteTable",
+     "aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:ec2/route:Route",
+     "aws:ec2/internetGateway:InternetGateway", "aws:ec2/securityGroup:SecurityGroup",
+     "aws:ec2/securityGroupRule:SecurityGroupRule",
+     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+     "aws:ec2/placementGroup:PlacementGroup", "aws:ec2/eipAssociation:EipAssociation",
+     "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation",
+     "aws:ec2/networkAcl:NetworkAcl", "aws:ec2/keyPair:KeyPair",
+     "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener",
+     "aws:lb/targetGroupAttachment:TargetGroupAttachment")
+free("priced with the instances or groups that use it", LAUNCH_TEMPLATE,
+     "aws:ec2/volumeAttachment:VolumeAttachment")
+free("IAM has no charge", "aws:iam/role:Role", "aws:iam/policy:Policy",
+     "aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+     "aws:iam/instanceProfile:InstanceProfile")
+free("bucket settings: their effect is noted on the bucket line",
+     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+     "aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2",
+     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+     "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+     "aws:s3/bucketIntelligentTieringConfiguration:BucketIntelligentTieringConfiguration",
+     "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+free("mount points and links of priced file systems", "aws:efs/mountTarget:MountTarget",
+     "aws:efs/accessPoint:AccessPoint",
+     "aws:fsx/dataRepositoryAssociation:DataRepositoryAssociation")
+free("budgets without actions are free", "aws:budgets/budget:Budget")
+free("the provider itself", "pulumi:providers:aws")
+
+
+def _public_ip_part(ctx: PricingContext, hours: float, count: float = 1.0) -> CostPart:
+    quote = extra_price("aws", ctx.region, "network", "public-ipv4", "hour")
+    return part("public IPv4 address" + (f" x{count:g}" if count != 1 else ""),
+                hours * count, "IP-h", quote)
+
+
+def _launch_template(res: Res, ctx: PricingContext, prop: str) -> dict[str, Any]:
+    found = ctx.ref(res, prop)
+    return found["inputs"] if found and found["type"] == LAUNCH_TEMPLATE else {}
+
+
+def _lt_volumes(ctx: PricingContext, template: dict[str, Any], count: float) -> list[CostPart]:
+    out: list[CostPart] = []
+    for mapping in template.get("blockDeviceMappings") or []:
+        ebs = mapping.get("ebs") or {}
+        if "volumeSize" in ebs:
+            out += block_parts("aws", ctx.region, ebs.get("volumeType") or "gp3",
+                               num(ebs["volumeSize"]), num(ebs.get("iops")),
+                               num(ebs.get("throughput")), count,
+                               label=f"EBS {mapping.get('deviceName', 'volume')}")
+    return out
+
+
+def _lt_public_ip(template: dict[str, Any]) -> bool:
+    return any(truthy(nic.get("associatePublicIpAddress"))
+               for nic in template.get("networkInterfaces") or [])
+
+
+def _autostop_note(res: Res, ctx: PricingContext) -> str | None:
+    for alarm in ctx.of_type(ALARM):
+        inputs = alarm["inputs"]
+        if not any(":ec2:stop" in str(a) for a in inputs.get("alarmActions") or []):
+            continue
+        if ctx.ref(alarm, "dimensions") is res:
+            minutes = num(inputs.get("period")) * num(inputs.get("evaluationPeriods")) / 60
+            return (f"auto-stop after {minutes:g} idle min is set ({alarm['name']}): it does "
+                    "not say how many hours the machine runs, so 730 h is priced; set "
+                    "hours_per_month in a usage file for the expected hours")
+    return None
+
+
+@rule("aws:ec2/instance:Instance", usage=("hours_per_month", "egress_gb"))
+def ec2_instance(res: Res, ctx: PricingContext) -> CostLine:
+    """On-demand or spot hours, root/launch-template volumes (billed even when stopped)
+    and a public IPv4 address while running."""
+    inputs = res["inputs"]
+    template = _launch_template(res, ctx, "launchTemplate")
+    itype = inputs.get("instanceType") or template.get("instanceType")
+    if not itype:
+        return unpriced(res, ctx, "no instanceType on the instance or its launch template")
+    market = inputs.get("instanceMarketOptions") or template.get("instanceMarketOptions") or {}
+    spot = str(market.get("marketType", "")).lower() == "spot"
+    hours, basis = ctx.hours(res)
+    notes = [SPOT_NOTE] if spot else []
+    stop_note = _autostop_note(res, ctx)
+    if stop_note and basis != "usage file":
+        notes.append(stop_note)
+    parts = [instance_part("aws", ctx.region, itype, spot, hours)]
+    root = inputs.get("rootBlockDevice") or {}
+    if "volumeSize" in root:
+        parts += block_parts("aws", ctx.region, root.get("volumeType") or "gp3",
+                             num(root["volumeSize"]), num(root.get("iops")),
+                             num(root.get("throughput")), label="EBS root")
+    elif not template.get("blockDeviceMappings"):
+        notes.append("root volume size comes from the AMI and is not priced")
+    parts += _lt_volumes(ctx, template, 1.0)
+    if truthy(inputs.get("associatePublicIpAddress")) or _lt_public_ip(template):
+        parts.append(_public_ip_part(ctx, hours))
+    parts += egress_parts(ctx, res, "aws")
+    return new_line(res, ctx, parts, notes, hours_per_month=hours, hours_basis=basis)
+
+
+def _asg_nodes(count: float, base: float, pct_on_demand: float) -> tuple[float, float]:
+    """(on-demand, spot) nodes at a capacity under a mixed-instances distribution."""
+    on_demand = min(count, base)
+    above = count - on_demand
+    return on_demand + above * pct_on_demand / 100.0, above * (100 - pct_on_demand) / 100.0
+
+
+@rule("aws:autoscaling/group:Group", usage=("hours_per_month", "egress_gb"))
+def autoscaling_group(res: Res, ctx: PricingContext) -> CostLine:
+    """Desired capacity, split on-demand/spot by the mixed-instances distribution;
+    min and max capacity give the range."""
+    inputs = res["inputs"]
+    policy = inputs.get("mixedInstancesPolicy") or {}
+    lt_spec = (policy.get("launchTemplate") or {})
+    template = (_launch_template(res, ctx, "mixedInstancesPolicy") if policy
+                else _launch_template(res, ctx, "launchTemplate"))
+    types = [o["instanceType"] for o in lt_spec.get("overrides") or [] if o.get("instanceType")]
+    types = types or ([template["instanceType"]] if template.get("instanceType") else [])
+    if not types:
+        return unpriced(res, ctx, "no instance type in the group's overrides or launch template")
+    dist = policy.get("instancesDistribution") or {}
+    base = num(dist.get("onDemandBaseCapacity"))
+    pct = num(dist.get("onDemandPercentageAboveBaseCapacity"), 100.0) if policy else 100.0
+    market = template.get("instanceMarketOptions") or {}
+    if not policy and str(market.get("marketType", "")).lower() == "spot":
+        pct = 0.0
+    hours, basis = ctx.hours(res)
+    desired = num(inputs.get("desiredCapacity"), num(inputs.get("minSize")))
+
+    def at(count: float) -> list[CostPart]:
+        od_nodes, spot_nodes = _asg_nodes(count, base, pct)
+        out: list[CostPart] = []
+        if od_nodes:
+            out.append(instance_part("aws", ctx.region, types[0], False, hours, od_nodes))
+        if spot_nodes:
+            cheapest = min(types, key=lambda t: instance_part("aws", ctx.region, t, True,
+                                                              1.0).unit_price_usd)
+            out.append(instance_part("aws", ctx.region, cheapest, True, hours, spot_nodes))
+        out += _lt_volumes(ctx, template, count)
+        if _lt_public_ip(template):
+            out.append(_public_ip_part(ctx, hours, count))
+        return out
+
+    parts = at(desired) + egress_parts(ctx, res, "aws")
+    low = sum(p.monthly_usd or 0.0 for p in at(num(inputs.get("minSize"), desired)))
+    high = sum(p.monthly_usd or 0.0 for p in at(num(inputs.get("maxSize"), desired)))
+    notes = [f"{desired:g} desired nodes (min {num(inputs.get('minSize')):g}, "
+             f"max {num(inputs.get('maxSize')):g}); the range prices min and max capacity"]
+    if len(types) > 1:
+        notes.append(f"on-demand nodes at the first override ({types[0]}, the default "
+                     "'prioritized' order); spot nodes at the lowest catalog spot price among "
+                     "the overrides: the allocation strategy may pick dearer pools")
+    if any(p.label.find(" spot") > 0 for p in parts):
+        notes.append(SPOT_NOTE)
+    return new_line(res, ctx, parts, notes, hours_per_month=hours, hours_basis=basis,
+                    range_monthly_usd=(round(low, 4), round(high, 4)))
+
+
+@rule("aws:ebs/volume:Volume")
+def ebs_volume(res: Res, ctx: PricingContext) -> CostLine:
+    """GB-months plus provisioned IOPS and throughput above the type's baseline."""
+    inputs = res["inputs"]
+    parts = block_parts("aws", ctx.region, inputs.get("type") or "gp2", num(inputs.get("size")),
+                        num(inputs.get("iops")), num(inputs.get("throughput")), label="EBS")
+    return new_line(res, ctx, parts, ["billed every hour it exists, attached or not"])
+
+
+@rule("aws:efs/fileSystem:FileSystem", usage=("stored_gb",))
+def efs(res: Res, ctx: PricingContext) -> CostLine:
+    """Stored GB at the Standard (or One Zone) class; depends on usage without stored_gb."""
+    inputs = res["inputs"]
+    kind = "efs-one-zone" if inputs.get("availabilityZoneName") else "efs-standard"
+    stored = ctx.usage_for(res).get("stored_gb")
+    parts = [part(f"{kind} storage", stored, "GB-month",
+                  storage_prices.file_price("aws", ctx.region, kind))]
+    notes = []
+    if inputs.get("lifecyclePolicies"):
+        notes.append("lifecycle moves cold files to Infrequent Access: priced as Standard "
+                     "(an upper bound)")
+    if inputs.get("throughputMode") == "elastic":
+        read = storage_prices.file_price("aws", ctx.region, "efs-elastic-throughput", "read")
+        write = storage_prices.file_price("aws", ctx.region, "efs-elastic-throughput", "write")
+        notes.append(f"elastic throughput adds {read.value:g} USD/GB read and "
+                     f"{write.value:g} USD/GB written (not estimated)")
+    return new_line(res, ctx, parts, notes)
+
+
+def _lustre_kind(inputs: dict[str, Any]) -> str:
+    deployment = str(inputs.get("deploymentType") or "SCRATCH_1").lower().replace("_", "")
+    if deployment.startswith("scratch"):
+        return f"fsx-lustre-{deployment}"
+    per_unit = num(inputs.get("perUnitStorageThroughput"))
+    hdd = "-hdd" if str(inputs.get("storageType", "SSD")).upper() == "HDD" else ""
+    return f"fsx-lustre-{deployment}{hdd}-{per_unit:g}"
+
+
+@rule("aws:fsx/lustreFileSystem:LustreFileSystem")
+def fsx_lustre(res: Res, ctx: PricingContext) -> CostLine:
+    """Provisioned capacity at the deployment type's throughput tier."""
+    inputs = res["inputs"]
+    kind = _lustre_kind(inputs)
+    capacity = num(inputs.get("storageCapacity"))
+    parts = [part(f"{kind} {capacity:g} GB", capacity, "GB-month",
+                  storage_prices.file_price("aws", ctx.region, kind))]
+    notes = []
+    if num(inputs.get("automaticBackupRetentionDays")) > 0:
+        notes.append("automatic backups add backup GB-months (not estimated)")
+    return new_line(res, ctx, parts, notes)
+
+
+@rule("aws:ec2/natGateway:NatGateway", usage=("hours_per_month", "processed_gb", "egress_gb"))
+def nat_gateway(res: Res, ctx: PricingContext) -> CostLine:
+    """Hourly charge plus per-GB data processing."""
+    hours, basis = ctx.hours(res)
+    parts = [part("NAT gateway hours", hours, "h",
+                  storage_prices.network_price("aws", ctx.region, "nat-gateway", "hour")),
+             part("data processed", ctx.usage_for(res).get("processed_gb"), "GB",
+                  storage_prices.network_price("aws", ctx.region, "nat-gateway", "processed"))]
+    parts += egress_parts(ctx, res, "aws")
+    return new_line(res, ctx, parts, hours_per_month=hours, hours_basis=basis)
+
+
+@rule("aws:ec2/eip:Eip", usage=("hours_per_month",))
+def elastic_ip(res: Res, ctx: PricingContext) -> CostLine:
+    """Public IPv4 charge, attached or idle."""
+    hours, basis = ctx.hours(res)
+    return new_line(res, ctx, [_public_ip_part(ctx, hours)], hours_per_month=hours,
+                    hours_basis=basis)
+
+
+@rule("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2",
+      usage=("stored_gb", "requests", "egress_gb"))
+def s3_bucket(res: Res, ctx: PricingContext) -> CostLine:
+    """Stored GB (volume tiers), GET/PUT requests and internet egress from the usage file."""
+    use = ctx.usage_for(res)
+    stored = use.get("stored_gb")
+    tiers = storage_prices.tiers("aws", ctx.region, "object", "STANDARD", "storage")
+    parts = tier_parts("S3 Standard storage", None if stored is None else float(stored),
+                       tiers, "GB-month")
+    requests = use.get("requests") or {}
+    for kind in ("put", "get"):
+        count = requests.get(kind)
+        parts.append(part(f"{kind.upper()} requests", None if count is None else count / 1000,
+                          "1000 requests",
+                          storage_prices.object_price("aws", ctx.region, "STANDARD", kind)))
+    parts += egress_parts(ctx, res, "aws")
+    notes = []
+    siblings = [r for r in ctx.resources if r["type"].startswith("aws:s3/bucketLifecycle")
+                and (ctx.ref(r, "bucket") is res or ctx.component(r) == ctx.component(res))]
+    if siblings:
+        notes.append("lifecycle rules move objects to cheaper classes: priced as Standard "
+                     "(an upper bound; `ailab estimate storage` models tiering)")
+    return new_line(res, ctx, parts, notes)
+
+
+@rule("aws:cloudwatch/metricAlarm:MetricAlarm")
+def metric_alarm(res: Res, ctx: PricingContext) -> CostLine:
+    """Standard-resolution alarm, per alarm-month (the account-wide 10 free are not applied)."""
+    quote = extra_price("aws", ctx.region, "monitoring", "metric-alarm", "month")
+    return new_line(res, ctx, [part("alarm", 1.0, "alarm-month", quote)])
+
+
+@rule("aws:ec2/vpcEndpoint:VpcEndpoint")
+def vpc_endpoint(res: Res, ctx: PricingContext) -> CostLine:
+    """Gateway endpoints (S3, DynamoDB) are free; interface endpoints are not in the table."""
+    kind = str(res["inputs"].get("vpcEndpointType") or "Gateway")
+    if kind.lower() != "gateway":
+        return unpriced(res, ctx, f"{kind} VPC endpoints have no price in the table")
+    return CostLine(res["name"], res["type"], ctx.component(res), "free",
+                    notes=["gateway endpoint: no charge"])
+
+
+@rule("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer",
+      usage=("hours_per_month", "processed_gb"))
+def load_balancer(res: Res, ctx: PricingContext) -> CostLine:
+    """Hourly charge plus capacity units; processed GB gives LCU-hours (bytes dimension)."""
+    lb_type = str(res["inputs"].get("loadBalancerType") or "application")
+    kind = {"application": "alb", "network": "nlb"}.get(lb_type)
+    if kind is None:
+        return unpriced(res, ctx, f"{lb_type} load balancers have no price in the table")
+    hours, basis = ctx.hours(res)
+    processed = ctx.usage_for(res).get("processed_gb")
+    parts = [part(f"{kind.upper()} hours", hours, "h",
+                  extra_price("aws", ctx.region, "network", kind, "hour")),
+             part("capacity units (1 per GB processed)", processed, "LCU-h",
+                  extra_price("aws", ctx.region, "network", kind, "lcu"))]
+    notes = ["capacity units count the processed-bytes dimension only (a lower bound)"]
+    return new_line(res, ctx, parts, notes, hours_per_month=hours, hours_basis=basis)

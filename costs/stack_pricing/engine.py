@@ -1,0 +1,53 @@
+"""Price an inventory document: the JSON ``ailab preview --json`` prints, or the same
+shape built from ``pulumi preview --json`` (see ``costs.pulumi_preview_json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ailab.errors import AilabError
+from costs.stack_pricing import aws, gcp  # noqa: F401  (registers the rules)
+from costs.stack_pricing.model import CostLine, StackCost
+from costs.stack_pricing.registry import FREE_TYPES, RULES, PricingContext, Res, unpriced
+
+
+def price_resource(res: Res, ctx: PricingContext) -> CostLine:
+    """One resource's line: its rule, ``free``, or ``unpriced`` with the reason."""
+    found = RULES.get(res["type"])
+    if found is None:
+        if res["type"] in FREE_TYPES:
+            return CostLine(res["name"], res["type"], ctx.component(res), "free",
+                            notes=[FREE_TYPES[res["type"]]])
+        return unpriced(res, ctx, f"no pricing rule for {res['type']}")
+    try:
+        return found.price(res, ctx)
+    except AilabError as exc:
+        return unpriced(res, ctx, exc.message)
+
+
+def price_inventory(doc: dict[str, Any], usage: dict[str, dict[str, Any]] | None = None
+                    ) -> StackCost:
+    """Every custom resource of an inventory document as a priced line.
+
+    ``doc`` is plain data: ``{"stack", "cloud", "region", "resources": [{"type",
+    "name", "parent", "inputs", "custom"}]}``; ``usage`` maps resource names to
+    usage-file fields (see ``costs.usage``).
+    """
+    resources = list(doc.get("resources") or [])
+    ctx = PricingContext(stack=str(doc.get("stack", "")), cloud=str(doc.get("cloud", "")),
+                         region=str(doc.get("region", "")), resources=resources,
+                         usage=dict(usage or {}))
+    lines = [price_resource(res, ctx) for res in resources if res.get("custom", True)]
+    return StackCost(ctx.stack, ctx.cloud, ctx.region, lines)
+
+
+def priced_document(doc: dict[str, Any], cost: StackCost) -> dict[str, Any]:
+    """The inventory document with a ``cost`` object on each resource and the totals."""
+    lines = {line.name: line for line in cost.lines}
+    resources = []
+    for res in doc.get("resources") or []:
+        out = dict(res)
+        if res["name"] in lines:
+            out["cost"] = lines[res["name"]].to_json()
+        resources.append(out)
+    return {**doc, "resources": resources, **cost.summary_json()}
