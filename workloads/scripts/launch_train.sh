@@ -12,6 +12,7 @@ HEAD="$(echo "${SKYPILOT_NODE_IPS:-127.0.0.1}" | head -n1)"
 PORT="${AILAB_MASTER_PORT:-29500}"
 CKPT="${AILAB_CKPT_DIR:-/checkpoints/${AILAB_RUN_NAME:-train}}"
 SCRIPT=workloads/scripts/train_ddp.py
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"  # the script imports the workloads package
 ARGS=(--steps "${AILAB_STEPS:-1000}" --ckpt-dir "$CKPT" --ckpt-every "${AILAB_CKPT_EVERY:-100}")
 
 case "${AILAB_LAUNCHER:-torchrun}" in
