@@ -30,10 +30,16 @@ GCP_LABELLED = (*t.GCE_MACHINES, t.GCE_DISK, t.GCS_BUCKET, t.FILESTORE, t.TPU_VM
 @resource_rule("required-tags", "Cost-bearing resources carry the ailab stack and owner "
                "tags/labels", FINOPS, Severity.MEDIUM, "Tag with ailab:stack and ailab:owner "
                "(labels ailab-stack, ailab-owner on GCP); ailab components do this from config.",
-               (*AWS_TAGGED, *GCP_LABELLED),
+               (*AWS_TAGGED, *GCP_LABELLED, t.DYNAMIC),
                config={"awsTags": ["ailab:stack", "ailab:owner"],
                        "gcpLabels": ["ailab-stack", "ailab-owner"]})
 def required_tags(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
+    if res.type == t.DYNAMIC:
+        for node in t.queued_tpu_nodes(res):
+            missing = [k for k in cfg["gcpLabels"] if not node["labels"].get(k)]
+            if missing:
+                yield f"queued TPU node misses labels: {', '.join(missing)}"
+        return
     if res.type in GCP_LABELLED:
         present, wanted, kind = res.labels(), cfg["gcpLabels"], "labels"
     else:
@@ -97,9 +103,10 @@ def _aws_spot_findings(stack: Stack) -> Iterator[Finding]:
 @stack_rule("spot-required", "Lab accelerators run on spot unless exempted", FINOPS,
             Severity.MEDIUM, "Use spot/preemptible capacity, or exempt on purpose: set "
             "ailab:spotExempt to the reason (tag ailab:spot-exempt / label ailab-spot-exempt).",
-            (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE, t.ASG, *t.GCE_MACHINES, t.TPU_VM))
+            (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE, t.ASG, *t.GCE_MACHINES, t.TPU_VM, t.DYNAMIC))
 def spot_required(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
-    """Queued TPU resources are not judged: pulumi-gcp cannot express spot for them."""
+    """pulumi-gcp's V2QueuedResource is not judged (it cannot express spot); ailab's
+    dynamic queued slice can and is."""
     yield from _aws_spot_findings(stack)
     for vm in stack.of_type(*t.GCE_MACHINES):
         gpu = t.is_gcp_gpu_machine(str(vm.get("machineType") or ""), vm.get("guestAccelerators"))
@@ -109,6 +116,10 @@ def spot_required(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
         sched = tpu.get("schedulingConfig") or {}
         if not (truthy(sched.get("spot")) or truthy(sched.get("preemptible")) or _exempt(tpu)):
             yield tpu, "TPU VM runs on-demand (schedulingConfig.spot is not set)"
+    for queued in stack.of_type(t.DYNAMIC):
+        for node in t.queued_tpu_nodes(queued):
+            if not (node["spot"] or node["labels"].get(SPOT_EXEMPT_LABEL)):
+                yield queued, "queued TPU slice asks for on-demand capacity (spot is off)"
 
 
 def _positive(value: Any) -> bool:
@@ -184,17 +195,16 @@ def _machine_types(res: Res) -> list[str]:
         value = str(res.get("machineType") or "")
         return [value.rsplit("/", 1)[-1]] if value else []
     if res.type == t.TPU_VM:
-        return [f"tpu-{res.get('acceleratorType')}"] if res.get("acceleratorType") else []
-    specs = res.get("tpu.nodeSpecs") or []
-    return [f"tpu-{(s.get('node') or {}).get('acceleratorType')}" for s in specs
-            if (s.get("node") or {}).get("acceleratorType")]
+        name = t.tpu_type_name(dict(res.props))
+        return [name] if name else []
+    return [n["type"] for n in t.queued_tpu_nodes(res) if n["type"]]
 
 
 @resource_rule("allowed-instance-types", "Machines use allowed instance types", FINOPS,
                Severity.MEDIUM, "Pick a type the price catalog knows (ailab catalog show) or "
                "add its pattern to the rule's allowed list in the policy config.",
                (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE, t.ASG, *t.GCE_MACHINES, t.TPU_VM,
-                t.TPU_QUEUED),
+                *t.QUEUED_TPUS),
                config={"allowed": [], "extraAllowed": []})
 def allowed_instance_types(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
     """Default allowed list: every type the embedded catalog prices, so every

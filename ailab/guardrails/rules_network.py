@@ -99,7 +99,7 @@ def _gce_cluster_node(res: Res) -> bool:
 @resource_rule("no-public-ip-cluster-nodes", "Cluster nodes have no public IP", NET,
                Severity.HIGH, "Put cluster nodes in private subnets without public addresses; "
                "reach them through SSM/IAP and egress through NAT.",
-               (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE, *t.GCE_MACHINES, t.TPU_VM, t.TPU_QUEUED))
+               (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE, *t.GCE_MACHINES, t.TPU_VM, *t.QUEUED_TPUS))
 def no_public_ip_cluster_nodes(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
     """Cluster nodes: EC2 instances in a placement group or from a launch template,
     launch templates (pools and clusters), GCE templates and multi-NIC/placed VMs,
@@ -119,7 +119,6 @@ def no_public_ip_cluster_nodes(res: Res, cfg: Mapping[str, Any]) -> Iterator[str
         if truthy(res.get("networkConfig.enableExternalIps")):
             yield "TPU VM has external IPs (networkConfig.enableExternalIps)"
     else:
-        for i, spec in enumerate(res.get("tpu.nodeSpecs") or []):
-            if truthy(((spec.get("node") or {}).get("networkConfig") or {})
-                      .get("enableExternalIps")):
-                yield f"tpu.nodeSpecs[{i}] has external IPs (networkConfig.enableExternalIps)"
+        for i, node in enumerate(t.queued_tpu_nodes(res)):
+            if node["externalIps"]:
+                yield f"queued TPU node {i} has external IPs (enableExternalIps)"

@@ -231,11 +231,16 @@ def _default_sa(email: Any) -> bool:
 @resource_rule("gce-default-sa-scope", "No GCE default service account with the cloud-platform "
                "scope", SEC, Severity.HIGH, "Attach a dedicated gcp.serviceaccount.Account with "
                "only the roles the VM needs (or no service account at all).",
-               (*t.GCE_MACHINES, t.TPU_VM))
+               (*t.GCE_MACHINES, t.TPU_VM, t.DYNAMIC))
 def gce_default_sa_scope(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
-    account = res.get("serviceAccount")
-    if not isinstance(account, Mapping):
-        return
+    accounts = [n["serviceAccount"] for n in t.queued_tpu_nodes(res)] \
+        if res.type == t.DYNAMIC else [res.get("serviceAccount")]
+    for account in accounts:
+        if isinstance(account, Mapping):
+            yield from _default_sa_findings(account)
+
+
+def _default_sa_findings(account: Mapping[str, Any]) -> Iterator[str]:
     scopes = [str(s) for s in account.get("scopes") or []]
     broad = [s for s in scopes if s.rsplit("/", 1)[-1] == "cloud-platform"]
     if _default_sa(account.get("email")) and broad:
@@ -243,15 +248,21 @@ def gce_default_sa_scope(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
 
 
 @resource_rule("gce-shielded-vm", "GCE VMs run as Shielded VMs", SEC, Severity.MEDIUM,
-               "Set shielded_instance_config enable_secure_boot, enable_vtpm and "
-               "enable_integrity_monitoring to True.", t.GCE_MACHINES)
+               "Set shielded_instance_config enable_vtpm and enable_integrity_monitoring (and "
+               "enable_secure_boot, except on GPU VMs whose drivers are built at boot).",
+               t.GCE_MACHINES, config={"secureBootOnGpu": False})
 def gce_shielded_vm(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
+    """vTPM and integrity monitoring default to on; Secure Boot defaults to off. GPU
+    VMs are exempt from Secure Boot unless configured: the Deep Learning VM images
+    build NVIDIA kernel modules at first boot, unsigned."""
     shielded = res.get("shieldedInstanceConfig")
     if not isinstance(shielded, Mapping):
-        yield "no shieldedInstanceConfig (secure boot is off by default)"
-        return
-    off = [f for f in ("enableSecureBoot", "enableVtpm", "enableIntegrityMonitoring")
-           if shielded.get(f) is False or (f == "enableSecureBoot" and not shielded.get(f))]
+        shielded = {}
+    gpu = t.is_gcp_gpu_machine(str(res.get("machineType") or ""), res.get("guestAccelerators"))
+    wanted = {"enableVtpm": True, "enableIntegrityMonitoring": True,
+              "enableSecureBoot": not gpu or bool(cfg.get("secureBootOnGpu"))}
+    off = [f for f, needed in wanted.items()
+           if needed and shielded.get(f, f != "enableSecureBoot") is not True]
     if off:
         yield f"Shielded VM features off: {', '.join(off)}"
 
@@ -259,11 +270,12 @@ def gce_shielded_vm(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
 @stack_rule("gce-os-login", "GCE and TPU VMs use OS Login, not project SSH keys", SEC,
             Severity.MEDIUM, "Set metadata enable-oslogin=\"TRUE\" on the VM (or project-wide) "
             "and grant roles/compute.osLogin instead of adding SSH keys.",
-            (*t.GCE_MACHINES, t.TPU_VM, *t.GCP_PROJECT_METADATA))
+            (*t.GCE_MACHINES, t.TPU_VM, t.DYNAMIC, *t.GCP_PROJECT_METADATA))
 def gce_os_login(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
     project_wide = any(_oslogin_on(r) for r in stack.of_type(*t.GCP_PROJECT_METADATA))
-    for vm in stack.of_type(*t.GCE_MACHINES, t.TPU_VM):
-        metadata = vm.get("metadata") or {}
+    vms = [(vm, vm.get("metadata") or {}) for vm in stack.of_type(*t.GCE_MACHINES, t.TPU_VM)]
+    vms += [(q, n["metadata"]) for q in stack.of_type(t.DYNAMIC) for n in t.queued_tpu_nodes(q)]
+    for vm, metadata in vms:
         if "ssh-keys" in metadata or "sshKeys" in metadata:
             yield vm, "metadata carries SSH keys (use OS Login instead)"
         value = str(metadata.get("enable-oslogin", "")).upper()

@@ -75,3 +75,53 @@ def is_gcp_gpu_machine(machine_type: str, accelerators: object = None) -> bool:
     """Accelerator-optimised machine families, or any machine with guest GPUs."""
     name = (machine_type or "").rsplit("/", 1)[-1]
     return bool(_GCP_GPU_MACHINE.match(name)) or bool(accelerators)
+
+
+DYNAMIC = "pulumi-python:dynamic:Resource"
+"""ailab's queued TPU slice is a dynamic resource (kind tpu.v2.QueuedResource):
+pulumi-gcp's V2QueuedResource cannot ask for spot capacity."""
+QUEUED_TPU_KIND = "tpu.v2.QueuedResource"
+QUEUED_TPUS = (TPU_QUEUED, DYNAMIC)
+
+_TPU_GENERATIONS = {"V2": ("v2", 2), "V3": ("v3", 2), "V4": ("v4", 2), "V5P": ("v5p", 2),
+                    "V5LITE_POD": ("v5litepod", 1), "V6E": ("v6e", 1)}
+
+
+def tpu_type_name(node: dict) -> str | None:
+    """Catalog name of a TPU node: accelerator type, or type+topology (v5e 2x4 -> v5litepod-8;
+    v4/v5p names count TensorCores, two per chip)."""
+    explicit = node.get("acceleratorType") or node.get("accelerator_type")
+    if explicit:
+        return f"tpu-{explicit}"
+    config = node.get("acceleratorConfig") or node.get("accelerator_config") or {}
+    gen = _TPU_GENERATIONS.get(str(config.get("type", "")).upper())
+    dims = str(config.get("topology", "")).split("x")
+    if gen is None or not all(d.isdigit() for d in dims):
+        return None
+    chips = 1
+    for d in dims:
+        chips *= int(d)
+    return f"tpu-{gen[0]}-{chips * gen[1]}"
+
+
+def queued_tpu_nodes(res: object) -> list[dict]:
+    """The TPU node specs of a queued resource (pulumi-gcp's or ailab's dynamic one),
+    normalised: acceleratorType name, externalIps, spot (None: cannot be expressed),
+    labels, metadata, serviceAccount {email, scopes}."""
+    type_ = getattr(res, "type", "")
+    get = res.get  # type: ignore[attr-defined]
+    if type_ == TPU_QUEUED:
+        nodes = [(s.get("node") or {}) for s in get("tpu.nodeSpecs") or []]
+        return [{"type": tpu_type_name(n), "spot": None, "labels": {}, "metadata": {},
+                 "serviceAccount": None,
+                 "externalIps": bool((n.get("networkConfig") or {}).get("enableExternalIps"))}
+                for n in nodes]
+    if type_ != DYNAMIC or get("kind") != QUEUED_TPU_KIND:
+        return []
+    node = get("node") or {}
+    account = node.get("service_account") or None
+    return [{"type": tpu_type_name(node), "spot": bool(get("spot")),
+             "labels": node.get("labels") or {}, "metadata": node.get("metadata") or {},
+             "serviceAccount": {"email": account.get("email"), "scopes": account.get("scope")}
+             if account else None,
+             "externalIps": bool((node.get("network_config") or {}).get("enable_external_ips"))}]
