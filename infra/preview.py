@@ -120,7 +120,9 @@ class RecordingMocks(pulumi_mocks.Mocks):
         where = (f"zones/{state['zone']}" if state.get("zone")
                  else f"regions/{state['region']}" if state.get("region") else "global")
         kind = token.rsplit(":", 1)[-1]
-        rid = f"projects/{project}/{where}/{kind[0].lower()}{kind[1:]}s/{name}"
+        plural = f"{kind[0].lower()}{kind[1:]}"
+        plural = plural[:-1] + "ies" if plural.endswith("y") else plural + "s"
+        rid = f"projects/{project}/{where}/{plural}/{name}"
         state.setdefault("selfLink", f"{GCP_API}/{rid}")
         if token == "gcp:serviceaccount/account:Account":
             email = f"{state.get('accountId', name)}@{project}.iam.gserviceaccount.com"

@@ -127,3 +127,13 @@ def summarize(token: str, inputs: Inputs, retain_on_delete: bool = False) -> str
     if retain_on_delete:
         parts.append("retained on delete")
     return ", ".join(parts)
+
+
+def _register_clouds() -> None:
+    """Merge the other clouds' summary tables (pure modules, no SDK imports)."""
+    from infra.gcp.summary import GCP_SUMMARIES
+
+    SUMMARIES.update(GCP_SUMMARIES)
+
+
+_register_clouds()

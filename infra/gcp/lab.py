@@ -21,6 +21,14 @@ from infra.gcp.tpu import TpuSlices, TpuSlicesArgs
 from infra.spec import LabSpec
 
 
+def spot_exempt_label(reason: str | None) -> dict[str, str]:
+    """``ailab-spot-exempt`` label (GCP label value rules) for an on-purpose on-demand lab."""
+    if not reason:
+        return {}
+    value = "".join(c if c.isalnum() or c in "-_" else "_" for c in reason.lower())
+    return {"ailab-spot-exempt": value[:63].strip("_") or "yes"}
+
+
 class GcpLab(pulumi.ComponentResource):
     """Network, identity, storage tiers, GPU VMs, TPUs, pool, cluster, auto-stop, budget."""
 
@@ -30,6 +38,7 @@ class GcpLab(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         spec: GcpLabSpec = lab.gcp
         labels, tag = lab.labels(), lab_tag(lab.stack)
+        machine_labels = {**labels, **spot_exempt_label(spec.spot_exempt)}
         net = LabNetwork(f"{name}-net", LabNetworkArgs(spec.network, lab.region, tag, labels),
                          child)
         nodes = NodeIdentity(f"{name}-nodes", NodeIdentityArgs(spec.project, lab.stack), child)
@@ -51,12 +60,12 @@ class GcpLab(pulumi.ComponentResource):
                 subnet=net.subnet.id, service_account=nodes.service_account(),
                 metadata=metadata(home.ip if home else None,
                                   bucket.bucket.name if spec.gcsfuse else None, spec.watchdog),
-                labels=labels, tag=tag, zone=spec.zone)
+                labels=machine_labels, tag=tag, zone=spec.zone)
             outputs.update(self._gpu(name, lab, spec, node, net, child))
         if spec.tpu:
             tpus = TpuSlices(f"{name}-tpu", TpuSlicesArgs(
                 spec.tpu, spec.project, spec.zone, net.vpc.id, net.subnet.id, nodes.email, tag,
-                lab.retain_on_delete, labels), child)
+                lab.retain_on_delete, machine_labels), child)
             outputs["tpu_slices"] = [s.urn for s in tpus.slices]
         if spec.budget:
             LabBudget(f"{name}-budget", LabBudgetArgs(spec.budget, spec.project,

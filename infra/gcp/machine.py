@@ -13,10 +13,12 @@ import pulumi_gcp as gcp
 from infra.gcp.autostop import watchdog_install, watchdog_metadata
 from infra.gcp.spec import WatchdogSpec
 
-SHIELDED_VM: Any = {"enable_secure_boot": False, "enable_vtpm": True,
-               "enable_integrity_monitoring": True}
-"""vTPM + integrity monitoring. Secure Boot stays off: the NVIDIA kernel modules
-the Deep Learning VM images build at first boot are not signed for it."""
+SHIELDED_VM: Any = {"enable_secure_boot": True, "enable_vtpm": True,
+                    "enable_integrity_monitoring": True}
+"""Secure Boot, vTPM and integrity monitoring. With Secure Boot the kernel loads
+only signed modules: the image's NVIDIA driver must be signed (packaged
+drivers of the DLVM/Ubuntu images are); a custom ``imageFamily`` whose driver
+is built unsigned by DKMS will not see its GPUs."""
 
 HOME_MOUNT = "/home/shared"
 GCS_MOUNT = "/mnt/gcs"

@@ -146,6 +146,8 @@ class GcpLabSpec:
     budget: BudgetSpec | None
     image_family: str
     image_project: str
+    spot_exempt: str | None = None
+    """Why on-demand accelerators are intended (``ailab:spotExempt``), labelled on them."""
 
 
 def build_gcp_spec(values: dict[str, Any], common: Any) -> GcpLabSpec:
@@ -172,6 +174,7 @@ def build_gcp_spec(values: dict[str, Any], common: Any) -> GcpLabSpec:
         watchdog=_watchdog(values),
         budget=_budget(values),
         image_family=values["imageFamily"], image_project=values["imageProject"],
+        spot_exempt=values.get("spotExempt") or None,
     )
 
 
