@@ -143,10 +143,10 @@ class RecordingMocks(pulumi_mocks.Mocks):
             family = args.args.get("family", "mock")
             link = f"{GCP_API}/projects/{args.args.get('project')}/global/images/{family}-mock"
             return {"selfLink": link, "name": f"{family}-mock", "family": family,
-                    "id": link}
+                    "id": link}, []
         if args.token == "gcp:organizations/getProject:getProject":
             return {"projectId": args.args.get("projectId"), "number": GCP_PROJECT_NUMBER,
-                    "id": f"projects/{args.args.get('projectId')}"}
+                    "id": f"projects/{args.args.get('projectId')}"}, []
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mock",
                     "userId": "mock"}, []

@@ -99,7 +99,7 @@ def _firewall(i: Inputs) -> list[str]:
     allows = ",".join(f"{a.get('protocol')}:{'/'.join(a.get('ports') or []) or 'all'}"
                       for a in i.get("allows") or [])
     return [f"{allows} from {','.join(i.get('sourceRanges') or [])}",
-            f"to tag {','.join(i.get('targetTags'))}" if i.get("targetTags") else ""]
+            f"to tag {','.join(i.get('targetTags') or [])}" if i.get("targetTags") else ""]
 
 
 def _budget(i: Inputs) -> list[str]:
