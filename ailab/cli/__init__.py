@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "compare",
     "janitor",
     "policy",
+    "cost",
     "workloads",
 ]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ailab.cli.common import print_json, print_table
+from ailab.cli.cost import FORMAT_HELP, USAGE_HELP, OutputFormat, priced_preview
 
 
 def preview(
@@ -16,6 +17,14 @@ def preview(
                                     "(default: the project's stacks/)."),
     policy: bool = typer.Option(False, "--policy", help="Also evaluate the guardrail rules "
                                 "(ailab policy list); exit 1 on mandatory violations."),
+    cost: bool = typer.Option(False, "--cost", help="Price every resource: monthly and "
+                              "hourly, per component and stack."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help=FORMAT_HELP
+                                     + " Implies --cost."),
+    usage: Path = typer.Option(None, "--usage", help=USAGE_HELP + " Implies --cost."),
+    compare_to: Path = typer.Option(None, "--compare-to", help="Baseline JSON from `ailab "
+                                    "preview STACK --cost --json`: per-resource cost "
+                                    "differences and the total delta. Implies --cost."),
 ) -> None:
     """Run a stack's Pulumi program offline (under mocks) and list every resource.
 
@@ -26,12 +35,15 @@ def preview(
     from infra.summary import short_type, summarize
 
     inventory = preview_stack(stack, stacks_dir)
+    priced = priced_preview(inventory.to_json(), cost, fmt, usage, compare_to)
     if policy:
         from ailab.cli.policy import evaluate_preview, fail_on_mandatory, print_violations
 
         verdict = evaluate_preview(inventory)
     if json_out:
         doc = inventory.to_json()
+        if priced is not None:
+            doc = priced.document(doc)
         if policy:
             doc["policy"] = verdict
         print_json(doc)
@@ -42,9 +54,12 @@ def preview(
             for r in inventory.resources if r.custom]
     rows.sort(key=lambda row: (row[0], row[1]))
     components = sum(1 for r in inventory.resources if not r.custom)
-    print_table(f"{stack} ({inventory.cloud} {inventory.region})",
-                ["type", "name", "key settings"], rows,
-                footer=f"{len(rows)} resources in {components} components")
+    if priced is not None:
+        priced.print()
+    else:
+        print_table(f"{stack} ({inventory.cloud} {inventory.region})",
+                    ["type", "name", "key settings"], rows,
+                    footer=f"{len(rows)} resources in {components} components")
     if policy:
         print_violations(stack, verdict)
         fail_on_mandatory(stack, verdict)

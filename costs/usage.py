@@ -1,0 +1,94 @@
+"""Usage file: the usage-dependent quantities a stack's config cannot say.
+
+YAML keyed by resource name (the names ``ailab preview`` lists), like
+Infracost's usage file::
+
+    aws-gpu-lab-data-bucket:
+      stored_gb: 2000
+      requests: {get: 5000000, put: 200000}
+      egress_gb: 100
+    aws-gpu-lab-gpu-0:
+      hours_per_month: 160
+    aws-h100-cluster-net-nat:
+      processed_gb: 500
+
+Fields are checked (pydantic, unknown fields refused); ``check_usage`` then
+refuses names the stack does not declare and fields a resource's pricing rule
+does not read, so a typo never silently prices nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
+
+from ailab.errors import InputFileError
+from costs.scenario_io import field_path, read_yaml_mapping
+
+MAX_HOURS_PER_MONTH = 744.0
+"""A 31-day month."""
+
+
+class Requests(BaseModel):
+    """Object-storage requests per month."""
+
+    model_config = ConfigDict(extra="forbid")
+    get: float | None = Field(None, ge=0)
+    put: float | None = Field(None, ge=0)
+
+
+class ResourceUsage(BaseModel):
+    """Monthly usage of one resource."""
+
+    model_config = ConfigDict(extra="forbid")
+    stored_gb: float | None = Field(None, ge=0)
+    requests: Requests | None = None
+    egress_gb: float | None = Field(None, ge=0)
+    hours_per_month: float | None = Field(None, ge=0, le=MAX_HOURS_PER_MONTH)
+    processed_gb: float | None = Field(None, ge=0)
+
+
+FIELDS = tuple(ResourceUsage.model_fields)
+
+
+class UsageFile(RootModel[dict[str, ResourceUsage]]):
+    """Resource name -> usage."""
+
+
+def parse_usage(data: Any, path: str) -> dict[str, dict[str, Any]]:
+    """Validate usage data; returns name -> the fields that were set."""
+    try:
+        model = UsageFile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        problem = str(first["msg"])
+        if first["type"] == "extra_forbidden":
+            problem = f"unknown field; allowed: {', '.join(FIELDS)}"
+        raise InputFileError(path, field_path(tuple(first["loc"])), problem) from None
+    return {name: use.model_dump(exclude_none=True) for name, use in model.root.items()}
+
+
+def load_usage(path: Path) -> dict[str, dict[str, Any]]:
+    """Read and validate a usage file."""
+    return parse_usage(read_yaml_mapping(path), str(path))
+
+
+def check_usage(usage: dict[str, dict[str, Any]], path: str, resources: Iterable[dict[str, Any]],
+                fields_for: Callable[[str], frozenset[str]]) -> None:
+    """Every name must be a resource of the stack and every field one its rule reads."""
+    by_name = {r["name"]: r for r in resources if r.get("custom", True)}
+    for name, fields in usage.items():
+        res = by_name.get(name)
+        if res is None:
+            near = sorted(n for n in by_name if name.split("-")[-1] in n)[:5]
+            hint = f"did you mean: {', '.join(near)}" if near else "run `ailab preview STACK`"
+            raise InputFileError(path, name, "no resource of that name in the stack", hint=hint)
+        allowed = fields_for(res["type"])
+        for field in fields:
+            if field not in allowed:
+                valid = ", ".join(sorted(allowed)) or "none (it has no usage-dependent cost)"
+                raise InputFileError(path, f"{name}.{field}",
+                                     f"does not apply to {res['type']}; it reads: {valid}")
