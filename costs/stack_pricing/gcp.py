@@ -52,6 +52,15 @@ free("IAM and APIs have no charge", "gcp:serviceaccount/account:Account",
 free("budgets have no charge", "gcp:billing/budget:Budget")
 free("objects are priced as the bucket's stored GB", "gcp:storage/bucketObject:BucketObject")
 free("the provider itself", "pulumi:providers:gcp")
+free("notification channels have no charge",
+     "gcp:monitoring/notificationChannel:NotificationChannel")
+
+TPU_API_TYPES: dict[str, tuple[str, int]] = {
+    "V2": ("v2", 2), "V3": ("v3", 2), "V4": ("v4", 2), "V5P": ("v5p", 2),
+    "V5LITE_POD": ("v5litepod", 1), "V6E": ("v6e", 1)}
+"""TPU v2 API ``AcceleratorConfig.type`` -> (type-name prefix, cores per chip): an
+accelerator type's suffix counts TensorCores (2 per chip) up to v5p and chips
+for v5e/v6e (Cloud TPU "TPU versions" page)."""
 
 
 def _region(ctx: PricingContext, inputs: dict[str, Any]) -> str:
@@ -71,8 +80,10 @@ def _is_spot(scheduling: dict[str, Any]) -> bool:
 
 
 def _schedule_policies(res: Res, ctx: PricingContext, inputs: dict[str, Any]) -> list[Res]:
-    found = [p for p in (ctx.ref(res, "resourcePolicies", [v]) for v in
-                         inputs.get("resourcePolicies") or []) if p and p["type"] == POLICY]
+    given = inputs.get("resourcePolicies") or []
+    given = [given] if isinstance(given, str) else given
+    found = [p for p in (ctx.ref(res, "resourcePolicies", [v]) for v in given)
+             if p and p["type"] == POLICY]
     found += [p for a in ctx.of_type(POLICY_ATTACHMENT) if ctx.ref(a, "instance") is res
               for p in [ctx.ref(a, "name")] if p is not None]
     return [p for p in found if p["inputs"].get("instanceSchedulePolicy")]
@@ -171,10 +182,27 @@ def instance_group(res: Res, ctx: PricingContext) -> CostLine:
                     range_monthly_usd=(round(monthly(low), 4), round(monthly(high), 4)))
 
 
+def tpu_type(node: dict[str, Any]) -> str | None:
+    """``v5litepod-8`` from ``acceleratorType``, or from ``acceleratorConfig`` (type + topology)."""
+    accel = node.get("acceleratorType") or node.get("accelerator_type")
+    if accel:
+        return str(accel)
+    config = node.get("acceleratorConfig") or node.get("accelerator_config") or {}
+    known = TPU_API_TYPES.get(str(config.get("type", "")))
+    topology = str(config.get("topology", ""))
+    if known is None or not topology:
+        return None
+    chips = 1
+    for dim in topology.lower().split("x"):
+        chips *= int(dim) if dim.isdigit() else 0
+    return f"{known[0]}-{chips * known[1]}" if chips else None
+
+
 def _tpu_line(res: Res, ctx: PricingContext, accel: str | None, zone: str | None,
               spot: bool) -> CostLine:
     if not accel:
-        return unpriced(res, ctx, "no acceleratorType (acceleratorConfig is not priced)")
+        return unpriced(res, ctx, "no acceleratorType, and no acceleratorConfig with a known "
+                        f"type ({', '.join(TPU_API_TYPES)}) and topology")
     hours, basis = ctx.hours(res)
     region = _region(ctx, {"zone": zone})
     parts = [instance_part("gcp", region, accel, spot, hours, catalog_name=f"tpu-{accel}")]
@@ -192,7 +220,7 @@ def tpu_vm(res: Res, ctx: PricingContext) -> CostLine:
     """A TPU VM slice at the catalog's ``tpu-<acceleratorType>`` row."""
     inputs = res["inputs"]
     sched = inputs.get("schedulingConfig") or {}
-    return _tpu_line(res, ctx, inputs.get("acceleratorType"), inputs.get("zone"),
+    return _tpu_line(res, ctx, tpu_type(inputs), inputs.get("zone"),
                      bool(sched.get("spot") or sched.get("preemptible")))
 
 
@@ -203,7 +231,7 @@ def tpu_queued(res: Res, ctx: PricingContext) -> CostLine:
     specs = ((inputs.get("tpu") or {}).get("nodeSpecs") or [{}])
     node = specs[0].get("node") or {}
     zone = inputs.get("zone") or str(specs[0].get("parent", "")).rsplit("/", 1)[-1] or None
-    line = _tpu_line(res, ctx, node.get("acceleratorType"), zone, False)
+    line = _tpu_line(res, ctx, tpu_type(node), zone, False)
     if len(specs) > 1 and line.status != "unpriced":
         line.parts = [CostPart(p.label + f" x{len(specs)}", (p.quantity or 0) * len(specs),
                                p.unit, p.unit_price_usd, p.price_unit, p.source, p.as_of)
@@ -251,8 +279,8 @@ def gcs_bucket(res: Res, ctx: PricingContext) -> CostLine:
     """Stored GB at the bucket's class, class A/B operations and egress from the usage file."""
     inputs = res["inputs"]
     use = ctx.usage_for(res)
-    klass = "AUTOCLASS" if (inputs.get("autoclass") or {}).get("enabled") else str(
-        inputs.get("storageClass") or "STANDARD")
+    autoclass = bool((inputs.get("autoclass") or {}).get("enabled"))
+    klass = "STANDARD" if autoclass else str(inputs.get("storageClass") or "STANDARD")
     region = _region(ctx, inputs)
     stored = use.get("stored_gb")
     tiers = storage_prices.tiers("gcp", region, "object", klass, "storage")
@@ -265,8 +293,16 @@ def gcs_bucket(res: Res, ctx: PricingContext) -> CostLine:
                           "1000 requests", storage_prices.object_price("gcp", region, klass,
                                                                        kind)))
     parts += egress_parts(ctx, res, "gcp")
-    notes = ["lifecycle rules move objects to colder classes: priced at the bucket's class"
-             ] if inputs.get("lifecycleRules") else []
+    notes = []
+    if autoclass:
+        fee = storage_prices.object_price("gcp", region, "AUTOCLASS", "management")
+        notes.append("Autoclass starts objects in Standard and moves unread ones colder: "
+                     f"priced as Standard (an upper bound); its management fee, {fee.value:g} "
+                     f"{fee.unit}, is not estimated")
+    elif any((r.get("action") or {}).get("type") == "SetStorageClass"
+             for r in inputs.get("lifecycleRules") or []):
+        notes.append("lifecycle rules move objects to colder classes: priced at the bucket's "
+                     "class (an upper bound; `ailab estimate storage` models tiering)")
     return new_line(res, ctx, parts, notes)
 
 
@@ -275,7 +311,15 @@ def _nat_vms(ctx: PricingContext) -> float:
     count = sum(1.0 for r in ctx.of_type(INSTANCE) if not any(
         nic.get("accessConfigs") for nic in r["inputs"].get("networkInterfaces") or []))
     count += sum(num(r["inputs"].get("targetSize")) for r in ctx.of_type(*MIGS))
-    return count + len(ctx.of_type(TPU_VM))
+    tpus = [r for r in ctx.of_type(TPU_VM, DYNAMIC) if _dynamic_kind(r) in TPU_KINDS
+            or r["type"] == TPU_VM]
+    return count + sum(1.0 for r in tpus if not _tpu_external_ip(r["inputs"]))
+
+
+def _tpu_external_ip(inputs: dict[str, Any]) -> bool:
+    node = inputs.get("node") or inputs
+    net = node.get("networkConfig") or node.get("network_config") or {}
+    return bool(net.get("enableExternalIps") or net.get("enable_external_ips"))
 
 
 @rule("gcp:compute/routerNat:RouterNat", usage=("hours_per_month", "processed_gb"))
@@ -323,3 +367,29 @@ def forwarding_rule(res: Res, ctx: PricingContext) -> CostLine:
                   extra_price("gcp", region, "network", "forwarding-rule", "processed"))]
     return new_line(res, ctx, parts, ["priced at the rate of a project's first 5 rules"],
                     hours_per_month=hours, hours_basis=basis)
+
+
+DYNAMIC = "pulumi-python:dynamic:Resource"
+TPU_KINDS = ("tpu.v2.QueuedResource", "tpu.v2.Node")
+
+
+def _dynamic_kind(res: Res) -> str:
+    return str(res["inputs"].get("kind", ""))
+
+
+@rule(DYNAMIC, usage=("hours_per_month", "egress_gb"))
+def dynamic_resource(res: Res, ctx: PricingContext) -> CostLine:
+    """Dynamic-provider resources declare what they manage in ``kind``; TPU nodes and
+    queued resources (created through the TPU API directly) are priced as slices."""
+    kind = _dynamic_kind(res)
+    if kind not in TPU_KINDS:
+        return unpriced(res, ctx, f"dynamic resource of kind {kind or '(none)'!r}: "
+                        f"priced kinds are {', '.join(TPU_KINDS)}")
+    inputs = res["inputs"]
+    node = inputs.get("node") or {}
+    sched = node.get("schedulingConfig") or node.get("scheduling_config") or {}
+    spot = bool(inputs.get("spot") or sched.get("spot") or sched.get("preemptible"))
+    line = _tpu_line(res, ctx, tpu_type(node), inputs.get("zone"), spot)
+    if kind == "tpu.v2.QueuedResource":
+        line.notes.append("billed from when the queued request is granted")
+    return line

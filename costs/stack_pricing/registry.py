@@ -146,7 +146,9 @@ class PricingContext:
         while candidates:
             item = candidates.pop()
             if isinstance(item, str):
-                name = self._ids.get(item) or self._ids.get(item.rsplit("/", 1)[-1])
+                last = item.rsplit("/", 1)[-1]
+                name = self._ids.get(item) or self._ids.get(last) or (
+                    last if "/" in item and last in self._by_name else None)
                 if name:
                     return self._by_name[name]
             elif isinstance(item, dict):
