@@ -1,0 +1,132 @@
+"""The priced total of every shipped stack against a hand computation from price rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from costs.stack_pricing import price_inventory
+from costs.stack_pricing.model import STATUSES
+
+H = 730.0  # hours in the default month
+
+
+def aws_gpu_lab(r: Any) -> float:
+    region = "us-east-1"
+    gp3 = r.storage_price("aws", region, "block", "gp3")
+    return (r.instance("aws", "g6.xlarge", region, spot=True) * H   # spot: true
+            + 200 * gp3                                            # rootVolumeGb
+            + r.extra_price("aws", region, "network", "public-ipv4", "hour") * H  # publicIp
+            + 500 * gp3                           # data volume; 3000 IOPS/125 MiBps included
+            + r.extra_price("aws", region, "monitoring", "metric-alarm", "month"))  # auto-stop
+
+
+def aws_h100_cluster(r: Any) -> float:
+    region = "us-east-1"
+    node = r.instance("aws", "p5.48xlarge", region) * H + 500 * r.storage_price(
+        "aws", region, "block", "gp3")
+    return (2 * node
+            + 2400 * r.storage_price("aws", region, "file", "fsx-lustre-persistent2-250")
+            + r.storage_price("aws", region, "network", "nat-gateway", "hour") * H
+            + r.extra_price("aws", region, "network", "public-ipv4", "hour") * H  # NAT EIP
+            + 2 * r.extra_price("aws", region, "monitoring", "metric-alarm", "month"))
+
+
+def aws_spot_pool(r: Any) -> float:
+    region = "us-west-2"
+    pool = ["g5.xlarge", "g5.2xlarge", "g6.xlarge", "g6.2xlarge", "g6e.xlarge"]
+    cheapest_spot = min(r.instance("aws", t, region, spot=True) for t in pool)
+    return (r.instance("aws", "g5.xlarge", region) * H     # the on-demand base node
+            + cheapest_spot * H                          # desired 2 = 1 base + 1 spot
+            + 2 * 200 * r.storage_price("aws", region, "block", "gp3")
+            + r.storage_price("aws", region, "network", "nat-gateway", "hour") * H
+            + r.extra_price("aws", region, "network", "public-ipv4", "hour") * H)
+
+
+def gcp_gpu_lab(r: Any) -> float:
+    region = "us-central1"
+    weekday_hours = 261 * 12 / 12  # 2025: 261 weekdays, started 08:00, stopped 20:00
+    return (r.instance("gcp", "g2-standard-8", region, spot=True) * weekday_hours
+            + (200 + 500) * r.storage_price("gcp", region, "block", "pd-balanced")
+            + 1024 * r.storage_price("gcp", region, "file", "filestore-basic-hdd")
+            + 1 * H * r.storage_price("gcp", region, "network", "nat-gateway", "hour"))
+
+
+def gcp_tpu_lab(r: Any) -> float:
+    region = "us-central1"
+    return (r.instance("gcp", "tpu-v5litepod-8", region, spot=True) * H
+            + 500 * r.storage_price("gcp", region, "block", "pd-balanced")
+            + 1 * H * r.storage_price("gcp", region, "network", "nat-gateway", "hour"))
+
+
+def gcp_a3_cluster(r: Any) -> float:
+    region = "us-central1"
+    node = (r.instance("gcp", "a3-highgpu-8g", region) * H
+            + 500 * r.storage_price("gcp", region, "block", "pd-balanced"))
+    return 2 * node + 2 * H * r.storage_price("gcp", region, "network", "nat-gateway", "hour")
+
+
+HAND: dict[str, Callable[[Any], float]] = {
+    "aws-gpu-lab": aws_gpu_lab, "aws-h100-cluster": aws_h100_cluster,
+    "aws-spot-pool": aws_spot_pool, "gcp-gpu-lab": gcp_gpu_lab, "gcp-tpu-lab": gcp_tpu_lab,
+    "gcp-a3-cluster": gcp_a3_cluster}
+
+
+@pytest.mark.parametrize("stack", sorted(HAND))
+def test_total_matches_hand_computation(stack: str, preview: Any, rows: Any) -> None:
+    cost = price_inventory(preview(stack).to_json())
+    assert cost.total_monthly_usd == pytest.approx(HAND[stack](rows), rel=1e-9)
+    assert cost.total_hourly_usd == pytest.approx(cost.total_monthly_usd / H)
+    assert cost.count("unpriced") == 0, [ln.reason for ln in cost.lines
+                                         if ln.status == "unpriced"]
+    assert sum(cost.by_component().values()) == pytest.approx(cost.total_monthly_usd)
+
+
+@pytest.mark.parametrize("stack", sorted(HAND))
+def test_every_resource_has_a_line_and_no_silent_zero(stack: str, preview: Any) -> None:
+    inventory = preview(stack)
+    cost = price_inventory(inventory.to_json())
+    assert {ln.name for ln in cost.lines} == {r.name for r in inventory.resources if r.custom}
+    for line in cost.lines:
+        assert line.status in STATUSES
+        if line.status == "priced":
+            assert line.parts and all(p.source and p.as_of for p in line.parts)
+        if line.status == "free":
+            assert line.monthly_usd == 0 and line.notes
+
+
+def test_storage_lines_depend_on_usage_with_unit_prices(preview: Any, rows: Any) -> None:
+    cost = price_inventory(preview("aws-gpu-lab").to_json())
+    bucket = cost.line("aws-gpu-lab-data-bucket")
+    assert bucket.status == "usage" and bucket.monthly_usd == 0
+    prices = {p.label: p.unit_price_usd for p in bucket.parts}
+    assert prices["S3 Standard storage"] == rows.storage_price("aws", "us-east-1", "object",
+                                                               "STANDARD")
+    assert all(p.quantity is None for p in bucket.parts)
+    assert cost.line("aws-gpu-lab-fs-efs").status == "usage"
+
+
+def test_spot_and_autostop_are_said(preview: Any) -> None:
+    line = price_inventory(preview("aws-gpu-lab").to_json()).line("aws-gpu-lab-gpu-0")
+    assert line.hours_per_month == H and line.hours_basis.startswith("default")
+    assert any("spot" in n and "median" in n for n in line.notes)
+    assert any("auto-stop after 60 idle min" in n and "hours_per_month" in n
+               for n in line.notes)
+
+
+def test_gcp_schedule_sets_hours(preview: Any) -> None:
+    line = price_inventory(preview("gcp-gpu-lab").to_json()).line("gcp-gpu-lab-gpu-0")
+    assert line.hours_per_month == pytest.approx(261.0)
+    assert line.hours_basis == "instance schedule gcp-gpu-lab-schedule-policy"
+
+
+def test_asg_range_prices_min_and_max(preview: Any, rows: Any) -> None:
+    line = price_inventory(preview("aws-spot-pool").to_json()).line("aws-spot-pool-pool-asg")
+    region, gp3 = "us-west-2", rows.storage_price("aws", "us-west-2", "block", "gp3")
+    spot = rows.instance("aws", "g5.xlarge", region, spot=True)
+    od = rows.instance("aws", "g5.xlarge", region)
+    low, high = line.range_monthly_usd
+    assert low == pytest.approx(od * H + 200 * gp3, abs=1e-3)                   # min 1
+    assert high == pytest.approx(od * H + 15 * spot * H + 16 * 200 * gp3, abs=1e-3)  # max 16
