@@ -1,0 +1,119 @@
+"""`ailab preview --cost`, `ailab diff` and `ailab cost --from-pulumi-preview`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ailab.cli import app
+from ailab.errors import InputFileError
+
+runner = CliRunner()
+STACKS = Path(__file__).resolve().parents[2] / "stacks"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_preview_cost_json_adds_cost_objects_and_totals() -> None:
+    result = runner.invoke(app, ["preview", "aws-gpu-lab", "--cost", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    priced = [r for r in doc["resources"] if r["custom"]]
+    assert all("cost" in r for r in priced)
+    total = sum(r["cost"]["monthly_usd"] or 0 for r in priced)
+    assert doc["total_monthly_usd"] == pytest.approx(total, abs=1e-3)
+    assert doc["counts"]["usage"] == 2 and doc["complete"] is False
+    node = next(r for r in priced if r["name"] == "aws-gpu-lab-gpu-0")["cost"]
+    assert node["parts"][0]["source"] and node["parts"][0]["as_of"]
+
+
+def test_preview_markdown_is_a_pr_table() -> None:
+    result = runner.invoke(app, ["preview", "aws-h100-cluster", "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    assert "| Resource | Type | Monthly | How |" in result.output
+    assert "`aws-h100-cluster-cluster-node-0`" in result.output
+    assert "depends on usage" in result.output and "**total $" in result.output
+
+
+def _stack_copy(tmp_path: Path, name: str, nodes: int) -> None:
+    text = (STACKS / "Pulumi.aws-h100-cluster.yaml").read_text()
+    assert "ailab:clusterNodes: 2" in text
+    (tmp_path / f"Pulumi.{name}.yaml").write_text(
+        text.replace("ailab:clusterNodes: 2", f"ailab:clusterNodes: {nodes}"))
+
+
+def test_diff_command_on_two_configs(tmp_path: Path) -> None:
+    _stack_copy(tmp_path, "two", 2)
+    _stack_copy(tmp_path, "four", 4)
+    result = runner.invoke(app, ["diff", "two", "four", "--stacks-dir", str(tmp_path),
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    added = {r["name"]: r for r in doc["resources"]}
+    assert set(added) == {"four-cluster-node-2", "four-cluster-node-3", "four-autostop-2",
+                          "four-autostop-3"}
+    assert all(r["change"] == "added" for r in added.values())
+    assert doc["total_delta_monthly_usd"] == pytest.approx(
+        sum(r["delta_monthly_usd"] for r in added.values()), abs=1e-3)
+
+
+def test_compare_to_baseline(tmp_path: Path) -> None:
+    _stack_copy(tmp_path, "lab", 2)
+    base = runner.invoke(app, ["preview", "lab", "--stacks-dir", str(tmp_path), "--cost",
+                               "--json"])
+    (tmp_path / "base.json").write_text(base.output)
+    _stack_copy(tmp_path, "lab", 3)
+    result = runner.invoke(app, ["preview", "lab", "--stacks-dir", str(tmp_path), "--json",
+                                 "--compare-to", str(tmp_path / "base.json")])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    node = next(r for r in doc["resources"] if r["name"] == "lab-cluster-node-2")["cost"]
+    alarm = next(r for r in doc["resources"] if r["name"] == "lab-autostop-2")["cost"]
+    assert doc["cost_diff"]["total_delta_monthly_usd"] == pytest.approx(
+        node["monthly_usd"] + alarm["monthly_usd"], abs=1e-3)
+    table = runner.invoke(app, ["preview", "lab", "--stacks-dir", str(tmp_path),
+                                "--compare-to", str(tmp_path / "base.json")])
+    assert "cost change: lab -> lab" in table.output and "added" in table.output
+
+
+def test_bad_baseline_and_usage_are_one_line_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "base.json"
+    bad.write_text(json.dumps({"stack": "x", "resources": []}))
+    result = runner.invoke(app, ["preview", "aws-gpu-lab", "--compare-to", str(bad)])
+    assert isinstance(result.exception, InputFileError)
+    assert result.exception.field == "total_monthly_usd"
+    usage = tmp_path / "u.yaml"
+    usage.write_text("aws-gpu-lab-gpu-0:\n  stored_gb: 3\n")
+    result = runner.invoke(app, ["preview", "aws-gpu-lab", "--usage", str(usage)])
+    assert isinstance(result.exception, InputFileError)
+    assert result.exception.field == "aws-gpu-lab-gpu-0.stored_gb"
+
+
+def test_errors_print_one_line_via_main(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    usage = tmp_path / "u.yaml"
+    usage.write_text("aws-gpu-lab-gpu-0:\n  hours: 3\n")
+    proc = subprocess.run([sys.executable, "-m", "ailab.cli.__main__", "preview", "aws-gpu-lab",
+                           "--usage", str(usage)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[0].startswith(f"error: {usage}: aws-gpu-lab-gpu-0.hours: "
+                                                  "unknown field")
+    assert "Traceback" not in proc.stderr
+
+
+def test_cost_from_pulumi_preview() -> None:
+    result = runner.invoke(app, ["cost", "--from-pulumi-preview",
+                                 str(FIXTURES / "pulumi-preview-update.json"), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    ops = {r["name"]: r["op"] for r in doc["resources"]}
+    assert ops["box-node"] == "update" and "box-scratch" not in ops
+    assert {r["name"] for r in doc["cost_diff"]["resources"]} == {"box-node", "box-scratch",
+                                                                  "box-home"}
+    table = runner.invoke(app, ["cost", "--from-pulumi-preview",
+                                str(FIXTURES / "pulumi-preview-create.json")])
+    assert table.exit_code == 0 and "unpriced" in table.output and "create" in table.output
