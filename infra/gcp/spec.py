@@ -12,13 +12,26 @@ from __future__ import annotations
 import math
 import re
 import zoneinfo
-from dataclasses import dataclass
 from typing import Any
 
 from ailab.errors import MISSING, ConfigError
 from costs import catalog
 from infra.cidr import parse_cidr
 from infra.gcp import facts
+from infra.gcp.spec_types import (
+    BucketSpec,
+    BudgetSpec,
+    ClusterSpec,
+    DiskSpec,
+    FilestoreSpec,
+    GcpLabSpec,
+    GcpNetworkSpec,
+    PoolSpec,
+    ScheduleSpec,
+    TpuSpec,
+    VmSpec,
+    WatchdogSpec,
+)
 from infra.keys import ALL_KEYS, AWS_KEYS
 
 NS = "ailab"
@@ -29,125 +42,22 @@ SHARED_WITH_AWS = {"spot", "publicIp", "poolMin", "poolMax", "clusterNodes", "cl
                    "bucketTiering", "abortMultipartDays", "autoStopMinutes",
                    "budgetMonthlyUsd", "budgetEmails", "budgetThresholds"}
 AWS_ONLY = tuple(k.name for k in AWS_KEYS if k.name not in SHARED_WITH_AWS)
-
-
-@dataclass(frozen=True)
-class GcpNetworkSpec:
-    subnet_cidr: str
-    ssh_sources: tuple[str, ...]
-    """sshCidr, or the IAP TCP-forwarding range when no sshCidr is set."""
-    gpu_nic_cidrs: tuple[str, ...]
-    """One /24 per extra A3 GPU NIC network (empty without a GPUDirect cluster)."""
-
-
-@dataclass(frozen=True)
-class DiskSpec:
-    size_gb: int
-    type: str
-
-
-@dataclass(frozen=True)
-class VmSpec:
-    """Stand-alone GPU VMs."""
-
-    machine_type: str
-    count: int
-    spot: bool
-    public_ip: bool
-    boot_disk_gb: int
-    data_disk: DiskSpec | None
-    reservation: str | None
-
-
-@dataclass(frozen=True)
-class TpuSpec:
-    tpu_type: str
-    api_type: str
-    topology: str
-    runtime: str
-    count: int
-    spot: bool
-    queued: bool
-    reservation: str | None
-    data_disk: DiskSpec | None
-
-
-@dataclass(frozen=True)
-class PoolSpec:
-    machine_type: str
-    min: int
-    max: int
-    target_utilization: float
-
-
-@dataclass(frozen=True)
-class ClusterSpec:
-    """N nodes of one type under a compact placement policy in one zone."""
-
-    machine_type: str
-    nodes: int
-    spot: bool
-    zone: str
-    gpu_nics: int
-    gpudirect: str
-    reservation: str | None
-
-
-@dataclass(frozen=True)
-class BucketSpec:
-    tiering: str
-    nearline_days: int
-    coldline_days: int
-    archive_days: int
-    abort_upload_days: int
-
-
-@dataclass(frozen=True)
-class FilestoreSpec:
-    tier: str
-    capacity_gb: int
-
-
-@dataclass(frozen=True)
-class ScheduleSpec:
-    start: str | None
-    stop: str
-    time_zone: str
-
-
-@dataclass(frozen=True)
-class WatchdogSpec:
-    minutes: int
-    gpu_percent: int
-
-
-@dataclass(frozen=True)
-class BudgetSpec:
-    billing_account: str
-    monthly_usd: int
-    emails: tuple[str, ...]
-    thresholds: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class GcpLabSpec:
-    project: str
-    zone: str
-    network: GcpNetworkSpec
-    vms: VmSpec | None
-    tpu: TpuSpec | None
-    pool: PoolSpec | None
-    cluster: ClusterSpec | None
-    bucket: BucketSpec
-    gcsfuse: bool
-    filestore: FilestoreSpec | None
-    schedule: ScheduleSpec | None
-    watchdog: WatchdogSpec | None
-    budget: BudgetSpec | None
-    image_family: str
-    image_project: str
-    spot_exempt: str | None = None
-    """Why on-demand accelerators are intended (``ailab:spotExempt``), labelled on them."""
+__all__ = [
+    "build_gcp_spec",
+    "check_machine_type",
+    "GcpNetworkSpec",
+    "DiskSpec",
+    "VmSpec",
+    "TpuSpec",
+    "PoolSpec",
+    "ClusterSpec",
+    "BucketSpec",
+    "FilestoreSpec",
+    "ScheduleSpec",
+    "WatchdogSpec",
+    "BudgetSpec",
+    "GcpLabSpec",
+]
 
 
 def build_gcp_spec(values: dict[str, Any], common: Any) -> GcpLabSpec:
