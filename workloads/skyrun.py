@@ -33,6 +33,11 @@ _FAKE_AWS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox",
              "SKYPILOT_DISABLE_USAGE_COLLECTION": "1"}
 
 
+# EC2 "Running On-Demand ... instances" vCPU quotas, by instance family letter.
+_QUOTA_CODES = {"p": "L-417A185B", "g": "L-DB2E81BA", "t": "L-2C3B7624", "i": "L-1945791B",
+                "d": "L-6E869C2A", "*": "L-1216C47A"}
+
+
 def sky_error(exc: BaseException) -> str:
     """SkyPilot's message as one line."""
     text = _ANSI.sub("", str(exc)).strip()
@@ -56,6 +61,9 @@ def write_catalogs(catalog_dir: Path) -> None:
                          "Price": rec["price_usd_hr"], "SpotPrice": rec["spot_usd_hr"],
                          "Region": rec["region"], "AvailabilityZone": zone})
     _csv(catalog_dir / "aws" / "vms.csv", rows)
+    _csv(catalog_dir / "aws" / "instance_quota_mapping.csv",
+         [{"InstanceType": t, "QuotaCode": _QUOTA_CODES.get(t[0], _QUOTA_CODES["*"])}
+          for t in sorted(set(aws["instance_type"]))])
     gcp_rows = []
     for rec in prices[prices["cloud"] == "gcp"].to_dict("records"):
         tpu = str(rec["instance_type"]).startswith("tpu-")
@@ -85,7 +93,12 @@ def _csv(path: Path, rows: list[dict[str, Any]]) -> None:
 @contextlib.contextmanager
 def offline_sky(runtime_dir: Path | None = None) -> Iterator[Path]:
     """SkyPilot with a throw-away runtime dir, a local catalog, and AWS behind moto."""
-    own = runtime_dir is None
+    current = os.environ.get("SKY_RUNTIME_DIR")
+    if runtime_dir is None and "sky" in sys.modules and current:
+        runtime_dir = Path(current)  # nested in an enclosing sandbox: share it
+        own = False
+    else:
+        own = runtime_dir is None
     root = Path(tempfile.mkdtemp(prefix="ailab-sky-")) if runtime_dir is None else runtime_dir
     if "sky" in sys.modules:
         from sky.catalog import common  # type: ignore[import-untyped]
@@ -95,8 +108,16 @@ def offline_sky(runtime_dir: Path | None = None) -> Iterator[Path]:
             raise WorkloadError("SkyPilot was imported before the offline sandbox was set up; "
                                 "its state would be the user's", hint="set SKY_RUNTIME_DIR "
                                 "before importing sky")
-    saved = {k: os.environ.get(k) for k in [*_FAKE_AWS, "SKY_RUNTIME_DIR", "HOME"]}
-    os.environ.update(_FAKE_AWS | {"SKY_RUNTIME_DIR": str(root), "HOME": str(root)})
+    aws_dir = root / ".aws"
+    aws_dir.mkdir(parents=True, exist_ok=True)
+    (aws_dir / "credentials").write_text("[default]\naws_access_key_id = sandbox\n"
+                                         "aws_secret_access_key = sandbox\n")
+    (aws_dir / "config").write_text("[default]\nregion = us-east-1\n")
+    sandbox_env = _FAKE_AWS | {"SKY_RUNTIME_DIR": str(root), "HOME": str(root),
+                               "AWS_CONFIG_FILE": str(aws_dir / "config"),
+                               "AWS_SHARED_CREDENTIALS_FILE": str(aws_dir / "credentials")}
+    saved = {k: os.environ.get(k) for k in sandbox_env}
+    os.environ.update(sandbox_env)
     try:
         from sky.skylet import constants  # type: ignore[import-untyped]
 
@@ -199,6 +220,7 @@ def launch(config: dict[str, Any], kind: str, name: str) -> Any:
     import sky  # type: ignore[import-untyped]
 
     task = to_task(config)
+    request: Any
     try:
         if kind == "cluster":
             request = sky.launch(task, cluster_name=name)

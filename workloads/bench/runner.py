@@ -189,6 +189,7 @@ def run_bench(cfg: BenchConfig) -> BenchResults:
     hw["instance_type"] = cfg.instance_type
     peak = hardware.peak_flops(hw["accelerator"])
     return BenchResults(
+        schema="ailab-bench/1",
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         hardware=Hardware(**hw),
         software=Software(python=platform.python_version(), numpy=np.__version__, **sw),
