@@ -41,11 +41,14 @@ class Resource:
     custom: bool = True
     retain_on_delete: bool = False
     protect: bool = False
+    deps: dict[str, list[str]] = field(default_factory=dict)
+    """Property name -> names of the resources its value came from."""
 
     def to_json(self) -> dict[str, Any]:
         return {"type": self.type, "name": self.name, "parent": self.parent,
                 "inputs": self.inputs, "custom": self.custom,
-                "retain_on_delete": self.retain_on_delete, "protect": self.protect}
+                "retain_on_delete": self.retain_on_delete, "protect": self.protect,
+                "dependencies": self.deps}
 
 
 @dataclass
@@ -173,8 +176,17 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 type=request.type, name=request.name,
                 parent=self._names.get(request.parent) if request.parent else None,
                 inputs=_plain(inputs), custom=bool(request.custom),
-                retain_on_delete=bool(request.retainOnDelete), protect=bool(request.protect)))
+                retain_on_delete=bool(request.retainOnDelete), protect=bool(request.protect),
+                deps=self._deps(request)))
         return response
+
+    def _deps(self, request: Any) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for prop, urns in request.propertyDependencies.items():
+            names = sorted({self._names[u] for u in urns.urns if u in self._names})
+            if names:
+                out[prop] = names
+        return out
 
 
 def _fresh_loop() -> tuple[asyncio.AbstractEventLoop, ThreadPoolExecutor,

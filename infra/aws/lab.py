@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pulumi
 
 from infra.aws.autostop import IdleAutoStop, IdleAutoStopArgs
@@ -16,6 +18,18 @@ from infra.aws.spec import AwsLabSpec
 from infra.aws.spot_pool import SpotPool, SpotPoolArgs
 from infra.aws.storage import LabBucket, LabBucketArgs
 from infra.spec import LabSpec
+
+
+SPOT_EXEMPT_TAG = "ailab:spot-exempt"
+_TAG_VALUE_RE = re.compile(r"[^\w .:/=+\-@]")
+
+
+def spot_exempt_tag(reason: str | None, on_demand: bool) -> dict[str, str]:
+    """``ailab:spot-exempt`` on machines that run on-demand on purpose, with the
+    stack's reason reduced to the characters AWS allows in tag values."""
+    if not reason or not on_demand:
+        return {}
+    return {SPOT_EXEMPT_TAG: _TAG_VALUE_RE.sub("", reason).strip()[:256] or "yes"}
 
 
 class AwsLab(pulumi.ComponentResource):
@@ -53,19 +67,23 @@ class AwsLab(pulumi.ComponentResource):
                 azs=spec.network.azs, security_group_id=net.security_group.id,
                 instance_profile=role.profile.name, user_data=boot,
                 data_volume=spec.data_volume, retain_on_delete=lab.retain_on_delete,
-                tags=tags), child)
+                tags={**tags, **spot_exempt_tag(spec.spot_exempt, not spec.instances.spot)}),
+                child)
             gpu_ids += [m.id for m in machines.instances]
         if spec.pool:
             SpotPool(f"{name}-pool", SpotPoolArgs(
                 spec=spec.pool, ami_id=ami, subnet_ids=private_ids,  # type: ignore[arg-type]
                 security_group_id=net.security_group.id, instance_profile=role.profile.name,
-                user_data=boot, tags=tags), child)
+                user_data=boot, tags={**tags, **spot_exempt_tag(
+                    spec.spot_exempt, spec.pool.on_demand_base > 0
+                    or spec.pool.on_demand_percent > 0)}), child)
         if spec.cluster:
             zone = spec.network.azs.index(spec.cluster.az)
             cluster = GpuCluster(f"{name}-cluster", GpuClusterArgs(
                 spec=spec.cluster, ami_id=ami, subnet_id=private_ids[zone],  # type: ignore[arg-type]
                 security_group_id=net.security_group.id, instance_profile=role.profile.name,
-                user_data=boot, tags=tags), child)
+                user_data=boot,
+                tags={**tags, **spot_exempt_tag(spec.spot_exempt, not spec.cluster.spot)}), child)
             gpu_ids += [n.id for n in cluster.nodes]
         if spec.auto_stop and gpu_ids:
             IdleAutoStop(f"{name}-autostop", IdleAutoStopArgs(gpu_ids, lab.region,

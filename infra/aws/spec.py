@@ -109,6 +109,8 @@ class AwsLabSpec:
     auto_stop: AutoStopSpec | None
     budget: BudgetSpec | None
     ami_name_filter: str
+    spot_exempt: str | None = None
+    """Why on-demand machines are intended (``ailab:spotExempt``); tagged on them."""
 
 
 def build_aws_spec(values: dict[str, Any], common: Any) -> AwsLabSpec:
@@ -130,6 +132,7 @@ def build_aws_spec(values: dict[str, Any], common: Any) -> AwsLabSpec:
         auto_stop=_auto_stop(values),
         budget=_budget(values),
         ami_name_filter=values["amiNameFilter"],
+        spot_exempt=values.get("spotExempt") or None,
     )
 
 

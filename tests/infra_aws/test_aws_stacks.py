@@ -240,3 +240,26 @@ def test_cluster_scales_linearly_in_resources(preview) -> None:
     small = preview("aws-h100-cluster", {"ailab:clusterNodes": 2})
     big = preview("aws-h100-cluster", {"ailab:clusterNodes": 5})
     assert len(big.resources) - len(small.resources) == 3 * 2  # node + alarm per node
+
+
+def test_on_demand_cluster_carries_its_spot_exemption(preview) -> None:
+    inv = preview("aws-h100-cluster")
+    for node in inv.by_type("aws:ec2/instance:Instance"):
+        assert node.inputs["tags"]["ailab:spot-exempt"] == \
+            "on-demand EFA cluster: spot reclaims break multi-node jobs"
+    spot_lab = preview("aws-gpu-lab").by_type("aws:ec2/instance:Instance")[0]
+    assert "ailab:spot-exempt" not in spot_lab.inputs["tags"]
+
+
+def test_spot_exempt_reason_is_reduced_to_valid_tag_characters() -> None:
+    from infra.aws.lab import spot_exempt_tag
+
+    assert spot_exempt_tag("needs (on-demand) #1!", on_demand=True) == {
+        "ailab:spot-exempt": "needs on-demand 1"}
+    assert spot_exempt_tag("reason", on_demand=False) == {}
+    assert spot_exempt_tag(None, on_demand=True) == {}
+
+
+def test_inventory_records_property_dependencies(preview) -> None:
+    inv = preview("aws-gpu-lab")
+    assert inv.get("aws-gpu-lab-data-versioning").deps == {"bucket": ["aws-gpu-lab-data-bucket"]}
