@@ -82,6 +82,9 @@ def stack_markdown(cost: StackCost, include_free: bool = False) -> str:
     out += ["", f"**{totals_text(cost)}**", "", "| Component | Monthly |", "|---|--:|"]
     out += [f"| `{name}` | {usd(value)} |" for name, value in cost.by_component().items()
             if value]
+    sources = sorted({(p.source, p.as_of) for line in cost.lines for p in line.parts})
+    if sources:
+        out += ["", "Prices: " + "; ".join(f"{src} ({as_of})" for src, as_of in sources)]
     notes = [(line.name, note) for line in cost.lines if line.status != "free"
              for note in line.notes]
     if notes:
