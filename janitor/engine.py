@@ -105,9 +105,9 @@ def _region(driver: Any, region: str, rules: list[Rule], policy: Policy,
 def evaluate(resources: list[Resource], rules: list[Rule], ctx: Context,
              policy: Policy) -> list[Finding]:
     """First matching rule per resource, priced and planned; stale marks become unmarks."""
-    findings = []
+    findings: list[Finding] = []
     for res in resources:
-        finding = None
+        finding: Finding | None = None
         for rule in rules:
             if not rule.applies(res):
                 continue
@@ -117,9 +117,10 @@ def evaluate(resources: list[Resource], rules: list[Rule], ctx: Context,
                 finding = Finding(res, rule.name, rule.action_for(res), evidence, usd, source)
                 plan(finding, policy, ctx.now)
                 break
-        stale = stale_mark(res, finding is not None, policy)
-        if finding is not None or stale is not None:
-            findings.append(finding or stale)  # type: ignore[arg-type]
+        if finding is None:
+            finding = stale_mark(res, False, policy)
+        if finding is not None:
+            findings.append(finding)
     return findings
 
 

@@ -48,11 +48,12 @@ class GcpDriver:
 
             credentials, found = google.auth.default()
             project = project or found
-        self.project = project or os.environ.get("GOOGLE_CLOUD_PROJECT") or os.environ.get(
+        found_project = project or os.environ.get("GOOGLE_CLOUD_PROJECT") or os.environ.get(
             "CLOUDSDK_CORE_PROJECT")
-        if not self.project:
+        if not found_project:
             raise JanitorError("no GCP project configured",
                                hint="pass --project or set GOOGLE_CLOUD_PROJECT")
+        self.project: str = found_project
         self.http = AuthorizedSession(credentials)
         transport = TpuRestTransport(credentials=credentials)
         self.tpu = TpuClient(transport=transport)

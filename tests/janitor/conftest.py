@@ -38,9 +38,9 @@ class Fleet:
 
     def __init__(self, region: str = REGION) -> None:
         self.region = region
-        self.ec2 = boto3.client("ec2", region_name=region)
-        self.cw = boto3.client("cloudwatch", region_name=region)
-        self.s3 = boto3.client("s3", region_name=region)
+        self.ec2: Any = boto3.client("ec2", region_name=region)
+        self.cw: Any = boto3.client("cloudwatch", region_name=region)
+        self.s3: Any = boto3.client("s3", region_name=region)
         self.now = datetime.now(UTC)
 
     @property

@@ -58,7 +58,7 @@ class FakeGcp(BaseAdapter):
         return [(m, u) for m, u in self.requests if m != "GET"]
 
     # -- transport -----------------------------------------------------------------------
-    def send(self, request: Any, **_: Any) -> requests.Response:
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         url = urlparse(request.url)
         self.requests.append((request.method, url.path))
         body = json.loads(request.body) if request.body else {}

@@ -154,7 +154,7 @@ def test_regions_scanned_concurrently_and_all(fleet: Fleet) -> None:
 
 
 def test_throttling_is_retried_adaptively(fleet: Fleet) -> None:
-    from botocore.awsrequest import AWSResponse
+    from botocore.awsrequest import AWSResponse, HTTPHeaders
 
     vol = fleet.volume(days=30)
     driver = AwsDriver()
@@ -168,7 +168,7 @@ def test_throttling_is_retried_adaptively(fleet: Fleet) -> None:
             return None
         body = (b"<Response><Errors><Error><Code>Throttling</Code><Message>Rate exceeded"
                 b"</Message></Error></Errors></Response>")
-        return AWSResponse("https://ec2", 400, {}, _Raw(body))
+        return AWSResponse("https://ec2", 400, HTTPHeaders(), _Raw(body))
 
     client.meta.events.register_first("before-send.ec2.DescribeVolumes", throttle)
     report = janitor_run(driver=driver)
