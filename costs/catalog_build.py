@@ -44,6 +44,9 @@ _GCP_BUNDLED = [
     (re.compile(r"^a3-highgpu-(\d+)g$"), "H100", None),
     (re.compile(r"^a3-edgegpu-8g(-nolssd)?$"), "H100", 8),
     (re.compile(r"^a3-megagpu-8g$"), "H100-MEGA", 8),
+    # H200: the snapshot has no H200 accelerator rows, so these rows are dropped
+    # rather than priced as a bare host.
+    (re.compile(r"^a3-ultragpu-8g(-nolssd)?$"), "H200", 8),
 ]
 _G2_L4 = {4: 1, 8: 1, 12: 1, 16: 1, 32: 1, 24: 2, 48: 4, 96: 8}
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -215,6 +217,11 @@ def run_program(spec: LabSpec, raw_config: dict[str, str]) -> list[Resource]:
     """Run ``infra.program.build`` for ``spec`` under recording mocks."""
     from infra.program import build
 
+    # SkyPilot (and others) set sys.tracebacklimit = 0, which breaks Pulumi's own
+    # stack capture; run with the interpreter default and put it back after.
+    saved_limit = getattr(sys, "tracebacklimit", None)
+    if saved_limit is not None:
+        del sys.tracebacklimit
     loop, executor, thread_loops = _fresh_loop()
     monitor = RecordingMonitor(RecordingMocks(spec.region))
     pulumi.runtime.set_mocks(monitor.mocks, project="ailab", stack=spec.stack, preview=True,
@@ -227,7 +234,37 @@ def run_program(spec: LabSpec, raw_config: dict[str, str]) -> list[Resource]:
         for thread_loop in [*thread_loops, loop]:
             thread_loop.close()
         asyncio.set_event_loop(None)
+        if saved_limit is not None:
+            sys.tracebacklimit = saved_limit
     return monitor.records
+
+
+def _natural(name: str) -> list[Any]:
+    """Sort key that puts node-2 before node-10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def tree_order(resources: list[Resource]) -> list[Resource]:
+    """Resources in a stable order: each component, then its children (components
+    first, then by name with numbers compared as numbers), depth first.
+
+    The engine answers registrations in whatever order outputs resolve, so the
+    recorded order varies from run to run; diffs and reports need a fixed one."""
+    children: dict[str | None, list[Resource]] = {}
+    for res in resources:
+        children.setdefault(res.parent, []).append(res)
+    ordered: list[Resource] = []
+
+    def visit(parent: str | None) -> None:
+        for res in sorted(children.get(parent, []),
+                          key=lambda r: (r.custom, _natural(r.name), r.type)):
+            ordered.append(res)
+            if not res.custom:
+                visit(res.name)
+
+    visit(None)
+    seen = {id(r) for r in ordered}
+    return ordered + [r for r in resources if id(r) not in seen]
 
 
 def preview_stack(name: str, stacks_dir: Path | None = None,
@@ -241,7 +278,7 @@ def preview_stack(name: str, stacks_dir: Path | None = None,
     if overrides:
         raw.update(stack_file_values(overrides))
     spec = load_spec(raw, name)
-    resources = run_program(spec, raw)
+    resources = tree_order(run_program(spec, raw))
     return Inventory(stack=name, cloud=spec.cloud, region=spec.region, resources=resources)
 
 

@@ -10,6 +10,7 @@ from ailab.errors import ConfigError
 from costs import catalog
 from infra.aws.facts import efa_interfaces
 from infra.cidr import check_subnets, parse_cidr
+from infra.keys import AWS_KEYS, GCP_KEYS
 
 NS = "ailab"
 TIERINGS = ("lifecycle", "intelligent-tiering", "none")
@@ -113,8 +114,18 @@ class AwsLabSpec:
     """Why on-demand machines are intended (``ailab:spotExempt``); tagged on them."""
 
 
+def _no_gcp_keys(values: dict[str, Any]) -> None:
+    """A GCP-only key set on an AWS stack is a mistake, not something to ignore."""
+    aws_names = {k.name for k in AWS_KEYS}
+    for key in GCP_KEYS:
+        if key.name not in aws_names and values[key.name] != key.default:
+            raise ConfigError(f"{NS}:{key.name}", values[key.name], "is a GCP-only key and this "
+                              "stack has cloud aws; remove it (see Pulumi.yaml)")
+
+
 def build_aws_spec(values: dict[str, Any], common: Any) -> AwsLabSpec:
     """Validate the AWS keys; ``common`` is the cloud-neutral LabSpec."""
+    _no_gcp_keys(values)
     region = common.region
     if not catalog.regions_for_cloud("aws").__contains__(region):
         raise ConfigError("aws:region", region, "not a region in the price table; known: "

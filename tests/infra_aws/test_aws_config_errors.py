@@ -78,6 +78,8 @@ CASES = [
      "ailab:fsxStorageGb", "1200 or a multiple of 2400"),
     ("gp3 iops out of range", {"ailab__dataVolumeGb": 100, "ailab__dataVolumeIops": 50000},
      "ailab:dataVolumeIops", "gp3 allows"),
+    ("GCP-only key on AWS", {"ailab__tpuType": "v5litepod-8"}, "ailab:tpuType",
+     "GCP-only key"),
     ("pool type without GPU", {"ailab__poolInstanceTypes": ["m7i.2xlarge"]},
      "ailab:poolInstanceTypes", "not a GPU instance type"),
 ]

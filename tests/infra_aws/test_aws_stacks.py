@@ -263,3 +263,19 @@ def test_spot_exempt_reason_is_reduced_to_valid_tag_characters() -> None:
 def test_inventory_records_property_dependencies(preview) -> None:
     inv = preview("aws-gpu-lab")
     assert inv.get("aws-gpu-lab-data-versioning").deps == {"bucket": ["aws-gpu-lab-data-bucket"]}
+
+
+def test_inventory_order_is_stable_and_tree_shaped() -> None:
+    from infra.preview import preview_stack, tree_order
+
+    first = [r.name for r in preview_stack("aws-h100-cluster").resources]
+    second = [r.name for r in preview_stack("aws-h100-cluster").resources]
+    assert first == second
+    assert first[0] == "aws-h100-cluster"
+    nodes = [n for n in first if "-cluster-node-" in n]
+    assert nodes == ["aws-h100-cluster-cluster-node-0", "aws-h100-cluster-cluster-node-1"]
+    from infra.preview import Resource
+
+    shuffled = [Resource("t", "lab-node-10", "lab", {}), Resource("c", "lab", None, {}, False),
+                Resource("t", "lab-node-2", "lab", {})]
+    assert [r.name for r in tree_order(shuffled)] == ["lab", "lab-node-2", "lab-node-10"]

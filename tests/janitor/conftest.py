@@ -7,25 +7,28 @@ can be tested without waiting.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-# moto otherwise seeds ~1300 public AMIs with snapshots owned by the test account
-os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.ec2.models import ec2_backends
 
-import boto3  # noqa: E402
-import pytest  # noqa: E402
-from moto import mock_aws  # noqa: E402
-from moto.core.models import DEFAULT_ACCOUNT_ID  # noqa: E402
-from moto.ec2.models import ec2_backends  # noqa: E402
+from janitor.aws import AwsDriver
+from janitor.engine import RunOptions, run
+from janitor.model import Finding, Report
+from janitor.policy import Policy, default_policy
 
-from janitor.aws import AwsDriver  # noqa: E402
-from janitor.engine import RunOptions, run  # noqa: E402
-from janitor.model import Finding, Report  # noqa: E402
-from janitor.policy import Policy, default_policy  # noqa: E402
+
+@pytest.fixture(autouse=True)
+def _no_default_amis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto otherwise seeds ~1300 public AMIs with snapshots owned by the test
+    account; scoped to janitor tests so other suites keep moto's defaults."""
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 REGION = "us-east-1"
 AMI = "ami-12c6146b"
