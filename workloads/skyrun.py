@@ -118,6 +118,12 @@ def offline_sky(runtime_dir: Path | None = None) -> Iterator[Path]:
                                "AWS_SHARED_CREDENTIALS_FILE": str(aws_dir / "credentials")}
     saved = {k: os.environ.get(k) for k in sandbox_env}
     os.environ.update(sandbox_env)
+    from sky.utils import annotations  # type: ignore[import-untyped]
+
+    # In-process we are SkyPilot's client, not its API server: without this it
+    # encodes its progress spinners as <sky-payload> lines for a server stream.
+    on_server = annotations.is_on_api_server
+    annotations.is_on_api_server = False
     try:
         from sky.skylet import constants  # type: ignore[import-untyped]
 
@@ -127,6 +133,7 @@ def offline_sky(runtime_dir: Path | None = None) -> Iterator[Path]:
         with mock_aws():
             yield root
     finally:
+        annotations.is_on_api_server = on_server
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
