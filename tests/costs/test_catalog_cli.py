@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-import sys
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -11,25 +11,13 @@ import pytest
 import costs.catalog as catalog
 from costs.catalog import load_prices, snapshot_date, staleness_warning
 
+Cli = Callable[[list[str]], tuple[int, str, str]]
+
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "catalog"
 
 
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str],
-            monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    from ailab.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["ailab", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    captured = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0 if code is None else 1), captured.out, captured.err
-
-
-def test_show_json_filters(capsys: pytest.CaptureFixture[str],
-                           monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = run_cli(["catalog", "show", "--gpu", "h100-80gb", "--cloud", "aws", "--json"],
-                           capsys, monkeypatch)
+def test_show_json_filters(cli: Cli) -> None:
+    code, out, _ = cli(["catalog", "show", "--gpu", "h100-80gb", "--cloud", "aws", "--json"])
     assert code == 0
     data = json.loads(out)
     assert data["meta"]["source"] and data["rows"]
@@ -38,16 +26,14 @@ def test_show_json_filters(capsys: pytest.CaptureFixture[str],
     assert all(r["source"] and r["as_of"] for r in data["rows"])
 
 
-def test_show_table_and_errors(capsys: pytest.CaptureFixture[str],
-                               monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = run_cli(["catalog", "show", "--gpu", "TPU-v6e", "--limit", "3"], capsys,
-                           monkeypatch)
+def test_show_table_and_errors(cli: Cli) -> None:
+    code, out, _ = cli(["catalog", "show", "--gpu", "TPU-v6e", "--limit", "3"])
     assert code == 0 and "tpu-v6e" in out and "source:" in out
-    code, out, err = run_cli(["catalog", "show", "--gpu", "Z100"], capsys, monkeypatch)
+    code, out, err = cli(["catalog", "show", "--gpu", "Z100"])
     assert code == 2 and "known: A100-40GB" in err
-    code, out, err = run_cli(["catalog", "show", "--cloud", "azure"], capsys, monkeypatch)
+    code, out, err = cli(["catalog", "show", "--cloud", "azure"])
     assert code == 2 and "--cloud: unknown cloud 'azure'" in err
-    code, out, _ = run_cli(["catalog", "accelerators", "--json"], capsys, monkeypatch)
+    code, out, _ = cli(["catalog", "accelerators", "--json"])
     assert code == 0 and {a["name"] for a in json.loads(out)} >= {"H100", "TPU-v5e", "Trainium"}
 
 
@@ -58,8 +44,7 @@ def test_staleness_warning() -> None:
     assert warning is not None and "45 days old" in warning and "ailab catalog refresh" in warning
 
 
-def test_stale_snapshot_warns_on_stderr(capsys: pytest.CaptureFixture[str],
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stale_snapshot_warns_on_stderr(monkeypatch: pytest.MonkeyPatch, cli: Cli) -> None:
     later = snapshot_date() + timedelta(days=40)
 
     class Later(date):
@@ -68,19 +53,17 @@ def test_stale_snapshot_warns_on_stderr(capsys: pytest.CaptureFixture[str],
             return cls(later.year, later.month, later.day)
 
     monkeypatch.setattr(catalog, "date", Later)
-    code, out, err = run_cli(["catalog", "show", "--gpu", "L4", "--json"], capsys, monkeypatch)
+    code, out, err = cli(["catalog", "show", "--gpu", "L4", "--json"])
     assert code == 0 and json.loads(out)["rows"]
     assert "warning: price snapshot is 40 days old" in err
-    code, _, err = run_cli(["estimate", "train", "--params", "1e9", "--tokens", "1e10", "--gpu",
-                            "L4", "--gpus", "8", "--json"], capsys, monkeypatch)
+    code, _, err = cli(["estimate", "train", "--params", "1e9", "--tokens", "1e10", "--gpu",
+                        "L4", "--gpus", "8", "--json"])
     assert code == 0 and "40 days old" in err
 
 
-def test_live_refresh_offline_is_one_clear_line(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str],
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_live_refresh_offline_is_one_clear_line(tmp_path: Path, cli: Cli) -> None:
     target = tmp_path / "prices.csv"
-    code, out, err = run_cli(["catalog", "refresh", "--output", str(target)], capsys, monkeypatch)
+    code, out, err = cli(["catalog", "refresh", "--output", str(target)])
     assert code == 2 and out == ""
     first = err.splitlines()[0]
     assert first.startswith("error: live price sources unreachable (AWS Price List:")
@@ -89,13 +72,11 @@ def test_live_refresh_offline_is_one_clear_line(tmp_path: Path,
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="shared SkyPilot catalog snapshot not present")
-def test_refresh_from_dir_rebuilds_the_embedded_table(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str],
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refresh_from_dir_rebuilds_the_embedded_table(tmp_path: Path, cli: Cli) -> None:
     target = tmp_path / "prices.csv"
-    code, out, _ = run_cli(["catalog", "refresh", "--from-dir", str(SHARED), "--output",
-                            str(target), "--source", "skypilot-catalog/v7", "--as-of",
-                            "2026-11-25", "--json"], capsys, monkeypatch)
+    code, out, _ = cli(["catalog", "refresh", "--from-dir", str(SHARED), "--output",
+                        str(target), "--source", "skypilot-catalog/v7", "--as-of",
+                        "2026-11-25", "--json"])
     assert code == 0
     summary = json.loads(out)
     assert set(summary["clouds"]) == {"aws", "gcp", "lambda", "nebius"}
@@ -110,13 +91,12 @@ def test_refresh_from_dir_rebuilds_the_embedded_table(tmp_path: Path,
     assert meta["source"] == "skypilot-catalog/v7" and meta["as_of"] == "2026-11-25"
 
 
-def test_refresh_from_missing_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    code, _, err = run_cli(["catalog", "refresh", "--from-dir", str(tmp_path / "nope"),
-                            "--output", str(tmp_path / "p.csv")], capsys, monkeypatch)
+def test_refresh_from_missing_dir(tmp_path: Path, cli: Cli) -> None:
+    code, _, err = cli(["catalog", "refresh", "--from-dir", str(tmp_path / "nope"),
+                        "--output", str(tmp_path / "p.csv")])
     assert code == 2 and "is not a directory" in err
     (tmp_path / "empty").mkdir()
-    code, _, err = run_cli(["catalog", "refresh", "--from-dir", str(tmp_path / "empty"),
-                            "--output", str(tmp_path / "p.csv")], capsys, monkeypatch)
+    code, _, err = cli(["catalog", "refresh", "--from-dir", str(tmp_path / "empty"),
+                        "--output", str(tmp_path / "p.csv")])
     assert code == 2 and "no SkyPilot catalog files" in err
     assert not (tmp_path / "p.csv").exists()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,19 +10,9 @@ import yaml
 from ailab.errors import EstimateError, InputFileError
 from costs.plan import compare, demand_profile, load_plan, spot_overhead
 
+Cli = Callable[[list[str]], tuple[int, str, str]]
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plans"
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str],
-            monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    from ailab.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["ailab", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    captured = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0 if code is None else 1), captured.out, captured.err
 
 
 def small_plan(**over: object) -> dict[str, object]:
@@ -113,11 +103,10 @@ def test_job_past_horizon(tmp_path: Path) -> None:
         compare(plan)
 
 
-def test_compare_cli_json_chart_html(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compare_cli_json_chart_html(tmp_path: Path, cli: Cli) -> None:
     png, page = tmp_path / "c.png", tmp_path / "r.html"
-    code, out, _ = run_cli(["compare", str(EXAMPLES / "research-lab-a100.yaml"), "--json",
-                            "--chart", str(png), "--html", str(page)], capsys, monkeypatch)
+    code, out, _ = cli(["compare", str(EXAMPLES / "research-lab-a100.yaml"), "--json",
+                        "--chart", str(png), "--html", str(page)])
     assert code == 0
     data = json.loads(out)
     assert data["plans"][0]["rank"] == 1
@@ -126,11 +115,8 @@ def test_compare_cli_json_chart_html(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "data:image/png;base64," in text and data["plans"][0]["name"] in text
 
 
-def test_compare_cli_table_and_error(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = run_cli(["compare", str(EXAMPLES / "llm-pretraining-h100.yaml")], capsys,
-                           monkeypatch)
+def test_compare_cli_table_and_error(tmp_path: Path, cli: Cli) -> None:
+    code, out, _ = cli(["compare", str(EXAMPLES / "llm-pretraining-h100.yaml")])
     assert code == 0 and "hybrid" in out and "on-prem" in out
-    code, out, err = run_cli(["compare", str(write(tmp_path, small_plan(gpu="Z100")))], capsys,
-                             monkeypatch)
+    code, out, err = cli(["compare", str(write(tmp_path, small_plan(gpu="Z100")))])
     assert code == 2 and out == "" and err.startswith("error: ") and ": gpu: " in err

@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import json
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+Cli = Callable[[list[str]], tuple[int, str, str]]
+
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "serve").glob("*.yaml"))
 
 
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str],
-            monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    """Run the console-script entry point in-process: exit code, stdout, stderr."""
-    from ailab.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["ailab", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    captured = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0 if code is None else 1), captured.out, captured.err
-
-
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
-def test_examples_json_contract(example: Path, capsys: pytest.CaptureFixture[str],
-                                monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, err = run_cli(["estimate", "serve", str(example), "--json"], capsys, monkeypatch)
+def test_examples_json_contract(example: Path, cli: Cli) -> None:
+    code, out, err = cli(["estimate", "serve", str(example), "--json"])
     assert code == 0, err
     data = json.loads(out)
     names = [p["name"] for p in data["policies"]]
@@ -40,42 +28,37 @@ def test_examples_json_contract(example: Path, capsys: pytest.CaptureFixture[str
     assert set(data["timeline"]["replicas"]) == set(names)
 
 
-def test_table_and_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_table_and_chart(tmp_path: Path, cli: Cli) -> None:
     chart = tmp_path / "serve.png"
-    code, out, _ = run_cli(["estimate", "serve", str(EXAMPLES[0]), "--chart", str(chart)],
-                           capsys, monkeypatch)
+    code, out, _ = cli(["estimate", "serve", str(EXAMPLES[0]), "--chart", str(chart)])
     assert code == 0 and "autoscaled-spot" in out
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_bad_csv_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_csv_one_line(tmp_path: Path, cli: Cli) -> None:
     (tmp_path / "d.csv").write_text("requests_per_s\n1\n-3\n")
     path = tmp_path / "s.yaml"
     path.write_text("cloud: aws\nregion: us-east-1\ninstance_type: g6.xlarge\n"
                     "replica: {requests_per_s: 1}\ndemand: {csv: d.csv}\n")
-    code, out, err = run_cli(["estimate", "serve", str(path), "--json"], capsys, monkeypatch)
+    code, out, err = cli(["estimate", "serve", str(path), "--json"])
     assert code == 2 and out == ""
     assert err.splitlines()[0] == (f"error: {tmp_path / 'd.csv'}: line 3: requests_per_s: "
                                    "'-3' is not a number >= 0")
 
 
-def test_no_spot_market_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_spot_market_one_line(tmp_path: Path, cli: Cli) -> None:
     path = tmp_path / "s.yaml"
     path.write_text("cloud: aws\nregion: us-west-1\ninstance_type: p5en.48xlarge\n"
                     "replica: {requests_per_s: 1}\ndemand: {requests_per_s: [1]}\n"
                     "spot: {share: 0.5}\n")
-    code, _, err = run_cli(["estimate", "serve", str(path)], capsys, monkeypatch)
+    code, _, err = cli(["estimate", "serve", str(path)])
     assert code == 2 and "no spot market" in err and "hint: set spot.share: 0" in err
 
 
-def test_unknown_field(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_field(tmp_path: Path, cli: Cli) -> None:
     path = tmp_path / "s.yaml"
     path.write_text("cloud: aws\nregion: us-east-1\ninstance_type: g6.xlarge\n"
                     "replica: {requests_per_s: 1}\ndemand: {requests_per_s: [1]}\n"
                     "policy: {max_replica: 3}\n")
-    code, _, err = run_cli(["estimate", "serve", str(path)], capsys, monkeypatch)
+    code, _, err = cli(["estimate", "serve", str(path)])
     assert code == 2 and err.startswith(f"error: {path}: policy.max_replica: unknown field")

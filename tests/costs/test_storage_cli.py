@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 import json
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
+Cli = Callable[[list[str]], tuple[int, str, str]]
 
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str],
-            monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    """Run the console-script entry point in-process: exit code, stdout, stderr."""
-    from ailab.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["ailab", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    captured = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0 if code is None else 1), captured.out, captured.err
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "storage").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
-def test_examples_json_contract(example: Path, capsys: pytest.CaptureFixture[str],
-                                monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, err = run_cli(["estimate", "storage", str(example), "--json"], capsys, monkeypatch)
+def test_examples_json_contract(example: Path, cli: Cli) -> None:
+    code, out, err = cli(["estimate", "storage", str(example), "--json"])
     assert code == 0, err
     data = json.loads(out)
     months = yaml.safe_load(example.read_text())["months"]
@@ -43,21 +32,18 @@ def test_examples_json_contract(example: Path, capsys: pytest.CaptureFixture[str
                                              "none"}
 
 
-def test_examples_cover_every_recommendation_kind(capsys: pytest.CaptureFixture[str],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_examples_cover_every_recommendation_kind(cli: Cli) -> None:
     kinds = set()
     for example in EXAMPLES:
-        _, out, _ = run_cli(["estimate", "storage", str(example), "--json"], capsys, monkeypatch)
+        _, out, _ = cli(["estimate", "storage", str(example), "--json"])
         kinds.add(yaml.safe_load(json.loads(out)["recommended"]["config_yaml"])["config"][
             "ailab:bucketTiering"])
     assert {"none", "lifecycle"} <= kinds
 
 
-def test_table_and_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_table_and_chart(tmp_path: Path, cli: Cli) -> None:
     chart = tmp_path / "storage.png"
-    code, out, _ = run_cli(["estimate", "storage", str(EXAMPLES[0]), "--chart", str(chart)],
-                           capsys, monkeypatch)
+    code, out, _ = cli(["estimate", "storage", str(EXAMPLES[0]), "--chart", str(chart)])
     assert code == 0
     assert "config:" in out and "ailab:bucketTiering" in out
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -74,33 +60,28 @@ def test_table_and_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     ({"mean_object_kb": None}, "<root>"),
 ])
 def test_bad_scenarios_fail_in_one_line(tmp_path: Path, patch: dict[str, object], field: str,
-                                        capsys: pytest.CaptureFixture[str],
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+                                        cli: Cli) -> None:
     data = {"cloud": "aws", "region": "us-east-1", "months": 12, "objects": 1000,
             "mean_object_kb": 512, "access": [{"after_days": 0, "read_fraction": 1.0}]}
     data.update(patch)
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(data))
     chart = tmp_path / "never.png"
-    code, out, err = run_cli(["estimate", "storage", str(path), "--chart", str(chart)],
-                             capsys, monkeypatch)
+    code, out, err = cli(["estimate", "storage", str(path), "--chart", str(chart)])
     assert code == 2 and out == ""
     assert err.startswith(f"error: {path}: {field}: ") and len(err.strip().splitlines()) == 1
     assert not chart.exists()
 
 
-def test_unknown_region_lists_known(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_region_lists_known(tmp_path: Path, cli: Cli) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump({
         "cloud": "gcp", "region": "asia-east1", "months": 3, "objects": 10,
         "mean_object_kb": 512, "access": [{"after_days": 0, "read_fraction": 1.0}]}))
-    code, _, err = run_cli(["estimate", "storage", str(path)], capsys, monkeypatch)
+    code, _, err = cli(["estimate", "storage", str(path)])
     assert code == 2 and "europe-west4, us-central1" in err
 
 
-def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                      monkeypatch: pytest.MonkeyPatch) -> None:
-    code, _, err = run_cli(["estimate", "storage", str(tmp_path / "nope.yaml")], capsys,
-                           monkeypatch)
+def test_missing_file(tmp_path: Path, cli: Cli) -> None:
+    code, _, err = cli(["estimate", "storage", str(tmp_path / "nope.yaml")])
     assert code == 2 and "cannot read" in err

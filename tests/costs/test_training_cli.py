@@ -1,22 +1,12 @@
 from __future__ import annotations
 
 import json
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str],
-            monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    from ailab.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["ailab", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    captured = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0 if code is None else 1), captured.out, captured.err
+Cli = Callable[[list[str]], tuple[int, str, str]]
 
 
 CAL = {"gpu": "H100-80GB", "gpus": 1, "params": 124475904, "seq_len": 1024, "layers": 12,
@@ -24,9 +14,9 @@ CAL = {"gpu": "H100-80GB", "gpus": 1, "params": 124475904, "seq_len": 1024, "lay
 BASE = ["estimate", "train", "--params", "7e9", "--tokens", "2e12"]
 
 
-def test_json_contract(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = run_cli([*BASE, "--gpu", "A100-80GB", "--gpus", "1024", "--mfu", "0.4",
-                            "--spot", "--cloud", "aws", "--json"], capsys, monkeypatch)
+def test_json_contract(cli: Cli) -> None:
+    code, out, _ = cli([*BASE, "--gpu", "A100-80GB", "--gpus", "1024", "--mfu", "0.4",
+                        "--spot", "--cloud", "aws", "--json"])
     assert code == 0
     data = json.loads(out)
     for key in ("total_flops", "gpu_hours", "wall_hours", "mfu", "plans"):
@@ -41,20 +31,18 @@ def test_json_contract(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.M
     assert costs == sorted(costs)
 
 
-def test_calibration_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_calibration_flag(tmp_path: Path, cli: Cli) -> None:
     cal = tmp_path / "cal.json"
     cal.write_text(json.dumps(CAL))
-    code, out, _ = run_cli([*BASE, "--gpu", "h100", "--gpus", "64", "--calibration", str(cal),
-                            "--json"], capsys, monkeypatch)
+    code, out, _ = cli([*BASE, "--gpu", "h100", "--gpus", "64", "--calibration", str(cal),
+                        "--json"])
     assert code == 0
     data = json.loads(out)
     assert data["mfu_source"] == "calibration" and data["mfu"] == pytest.approx(0.4006, abs=1e-3)
 
 
-def test_table_output(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = run_cli([*BASE, "--gpu", "H100", "--gpus", "16", "--top", "3"], capsys,
-                           monkeypatch)
+def test_table_output(cli: Cli) -> None:
+    code, out, _ = cli([*BASE, "--gpu", "H100", "--gpus", "16", "--top", "3"])
     assert code == 0
     assert "GPU-hours" in out and "Cheapest 3 of" in out and "cost USD" in out
 
@@ -69,19 +57,15 @@ def test_table_output(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mo
       "--interruption-bucket: unknown bucket"),
      (["--gpu", "H100", "--gpus", "8", "--region", "nowhere-1"], "not offered in 'nowhere-1'")],
 )
-def test_flag_errors_are_one_line(extra: list[str], message: str,
-                                  capsys: pytest.CaptureFixture[str],
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, err = run_cli([*BASE, *extra], capsys, monkeypatch)
+def test_flag_errors_are_one_line(extra: list[str], message: str, cli: Cli) -> None:
+    code, out, err = cli([*BASE, *extra])
     assert code == 2 and out == ""
     assert err.startswith("error: ") and message in err.splitlines()[0]
     assert "Traceback" not in err
 
 
-def test_bad_calibration_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_calibration_file(tmp_path: Path, cli: Cli) -> None:
     cal = tmp_path / "cal.json"
     cal.write_text(json.dumps({**CAL, "tokens_per_s": -1}))
-    code, _, err = run_cli([*BASE, "--gpu", "H100", "--gpus", "8", "--calibration", str(cal)],
-                           capsys, monkeypatch)
+    code, _, err = cli([*BASE, "--gpu", "H100", "--gpus", "8", "--calibration", str(cal)])
     assert code == 2 and "tokens_per_s" in err.splitlines()[0]
