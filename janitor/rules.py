@@ -108,6 +108,25 @@ def age_days(when: datetime | None, now: datetime) -> float | None:
     return None if when is None else (now - when).total_seconds() / 86400.0
 
 
+def older_than(when: datetime | None, now: datetime, days: float) -> float | None:
+    """The age in days when it has reached ``days``; None otherwise (an unknown age never does)."""
+    age = age_days(when, now)
+    return None if age is None or age < days else age
+
+
+def spans_window(res: Resource, now: datetime, hours: float) -> bool:
+    """Whether the resource existed for the whole metric window (younger ones are not judged)."""
+    age = age_days(res.created, now)
+    return age is not None and age * 24 >= hours
+
+
+def well_covered(values: list[float], window_hours: float, period_minutes: int,
+                 min_coverage: float) -> bool:
+    """Enough datapoints in the window to call a resource idle: a gap is not idleness."""
+    expected = window_hours * 60 / period_minutes
+    return bool(values) and expected > 0 and len(values) / expected >= min_coverage
+
+
 def expiry(res: Resource) -> date | None:
     """The resource's expiry date tag/label, or None when absent or unreadable."""
     raw = res.tags.get(TAG_KEYS[res.cloud]["expires"], "")

@@ -14,9 +14,11 @@ from janitor.rules import (
     MetricQuery,
     Rule,
     RuleParams,
-    age_days,
     expiry,
+    older_than,
     register,
+    spans_window,
+    well_covered,
     window_series,
 )
 
@@ -62,11 +64,6 @@ class IdleGpuParams(RuleParams):
     gpu_metric: str = "nvidia_smi_utilization_gpu"
 
 
-def _coverage(values: list[float], params: IdleGpuParams) -> float:
-    expected = params.window_hours * 60 / params.period_minutes
-    return len(values) / expected if expected else 0.0
-
-
 @register
 class IdleGpuInstance(_Priced):
     """Running GPU instances whose CPU (and GPU, where published) stayed low."""
@@ -79,9 +76,8 @@ class IdleGpuInstance(_Priced):
 
     def _eligible(self, res: Resource, ctx: Context) -> bool:
         params: IdleGpuParams = self.params  # type: ignore[assignment]
-        age = age_days(res.created, ctx.now)
         return (res.state == "running" and res.attrs.get("gpus", 0) > 0
-                and age is not None and age * 24 >= params.window_hours)
+                and spans_window(res, ctx.now, params.window_hours))
 
     def action_for(self, res: Resource) -> Action:
         return Action.TERMINATE if res.attrs.get("spot") else Action.STOP
@@ -102,7 +98,8 @@ class IdleGpuInstance(_Priced):
             return None
         p: IdleGpuParams = self.params  # type: ignore[assignment]
         cpu, gpu = ctx.series(res, "cpu"), ctx.series(res, "gpu")
-        if _coverage(cpu, p) < p.min_coverage or max(cpu) >= p.cpu_max_percent:
+        covered = well_covered(cpu, p.window_hours, p.period_minutes, p.min_coverage)
+        if not covered or max(cpu) >= p.cpu_max_percent:
             return None
         if gpu and max(gpu) >= p.gpu_max_percent:
             return None
@@ -132,8 +129,8 @@ class StoppedInstance(_Priced):
         if res.state != "stopped":
             return None
         since = res.attrs.get("stopped_since") or res.created
-        days = age_days(since, ctx.now)
-        if days is None or days < self.params.days:  # type: ignore[attr-defined]
+        days = older_than(since, ctx.now, self.params.days)  # type: ignore[attr-defined]
+        if days is None:
             return None
         vols = res.attrs.get("volumes", [])
         return {"state": "stopped", "stopped_days": round(days, 1), "volumes": len(vols),
@@ -157,8 +154,8 @@ class UnattachedVolume(_Priced):
     def check(self, res: Resource, ctx: Context) -> dict[str, Any] | None:
         if res.state != "available" or res.attrs.get("attachments"):
             return None
-        days = age_days(res.created, ctx.now)
-        if days is None or days < self.params.days:  # type: ignore[attr-defined]
+        days = older_than(res.created, ctx.now, self.params.days)  # type: ignore[attr-defined]
+        if days is None:
             return None
         return {"state": res.state, "age_days": round(days, 1),
                 "size_gib": res.attrs.get("size_gib"), "type": res.attrs.get("volume_type")}
@@ -181,8 +178,8 @@ class OldSnapshot(_Priced):
     def check(self, res: Resource, ctx: Context) -> dict[str, Any] | None:
         if res.id in ctx.ami_snapshots or TAG_KEYS["aws"]["final"] in res.tags:
             return None
-        days = age_days(res.created, ctx.now)
-        if days is None or days < self.params.days:  # type: ignore[attr-defined]
+        days = older_than(res.created, ctx.now, self.params.days)  # type: ignore[attr-defined]
+        if days is None:
             return None
         return {"age_days": round(days, 1), "size_gib": res.attrs.get("size_gib"),
                 "used_by_ami": False}
@@ -220,9 +217,8 @@ class IdleNatGateway(_Priced):
     Params = NatParams
 
     def _eligible(self, res: Resource, ctx: Context) -> bool:
-        age = age_days(res.created, ctx.now)
         window: float = self.params.window_hours  # type: ignore[attr-defined]
-        return res.state == "available" and age is not None and age * 24 >= window
+        return res.state == "available" and spans_window(res, ctx.now, window)
 
     def queries(self, res: Resource, ctx: Context) -> list[MetricQuery]:
         if not self._eligible(res, ctx):
@@ -263,8 +259,8 @@ class StaleMultipartUpload(_Priced):
     Params = UploadParams
 
     def check(self, res: Resource, ctx: Context) -> dict[str, Any] | None:
-        days = age_days(res.created, ctx.now)
-        if days is None or days < self.params.days:  # type: ignore[attr-defined]
+        days = older_than(res.created, ctx.now, self.params.days)  # type: ignore[attr-defined]
+        if days is None:
             return None
         return {"bucket": res.attrs.get("bucket"), "key": res.attrs.get("key"),
                 "age_days": round(days, 1), "parts_bytes": res.attrs.get("size_bytes", 0)}

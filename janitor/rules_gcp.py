@@ -12,7 +12,17 @@ from pydantic import Field
 
 from janitor.model import Action, Resource
 from janitor.prices import resource_monthly
-from janitor.rules import Context, MetricQuery, Rule, RuleParams, age_days, register, window_series
+from janitor.rules import (
+    Context,
+    MetricQuery,
+    Rule,
+    RuleParams,
+    age_days,
+    register,
+    spans_window,
+    well_covered,
+    window_series,
+)
 
 TPU_DUTY = "tpu.googleapis.com/accelerator/duty_cycle"
 GCE_CPU = "compute.googleapis.com/instance/cpu/utilization"
@@ -39,9 +49,8 @@ class _GcpRule(Rule):
         return self.params  # type: ignore[return-value]
 
     def _eligible(self, res: Resource, ctx: Context) -> bool:
-        age = age_days(res.created, ctx.now)
-        return (res.state == self.running_state and age is not None
-                and age * 24 >= self._p().window_hours)
+        return (res.state == self.running_state
+                and spans_window(res, ctx.now, self._p().window_hours))
 
     def queries(self, res: Resource, ctx: Context) -> list[MetricQuery]:
         if not self._eligible(res, ctx):
@@ -54,8 +63,7 @@ class _GcpRule(Rule):
 
     def _covered(self, values: list[float]) -> bool:
         p = self._p()
-        expected = p.window_hours * 60 / p.period_minutes
-        return bool(values) and len(values) / expected >= p.min_coverage
+        return well_covered(values, p.window_hours, p.period_minutes, p.min_coverage)
 
 
 @register
