@@ -19,7 +19,6 @@ from infra.aws.spot_pool import SpotPool, SpotPoolArgs
 from infra.aws.storage import LabBucket, LabBucketArgs
 from infra.spec import LabSpec
 
-
 SPOT_EXEMPT_TAG = "ailab:spot-exempt"
 _TAG_VALUE_RE = re.compile(r"[^\w .:/=+\-@]")
 
