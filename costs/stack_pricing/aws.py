@@ -11,7 +11,8 @@ from costs.stack_pricing.common import (
     egress_parts,
     instance_part,
     num,
-    tier_parts,
+    object_parts,
+    processed_part,
     truthy,
 )
 from costs.stack_pricing.model import CostLine, CostPart
@@ -20,6 +21,7 @@ from costs.stack_pricing.registry import (
     Res,
     extra_price,
     free,
+    free_line,
     new_line,
     part,
     rule,
@@ -250,8 +252,8 @@ def nat_gateway(res: Res, ctx: PricingContext) -> CostLine:
     hours, basis = ctx.hours(res)
     parts = [part("NAT gateway hours", hours, "h",
                   storage_prices.network_price("aws", ctx.region, "nat-gateway", "hour")),
-             part("data processed", ctx.usage_for(res).get("processed_gb"), "GB",
-                  storage_prices.network_price("aws", ctx.region, "nat-gateway", "processed"))]
+             processed_part(ctx, res, storage_prices.network_price("aws", ctx.region,
+                                                                   "nat-gateway", "processed"))]
     parts += egress_parts(ctx, res, "aws")
     return new_line(res, ctx, parts, hours_per_month=hours, hours_basis=basis)
 
@@ -268,18 +270,7 @@ def elastic_ip(res: Res, ctx: PricingContext) -> CostLine:
       usage=("stored_gb", "requests", "egress_gb"))
 def s3_bucket(res: Res, ctx: PricingContext) -> CostLine:
     """Stored GB (volume tiers), GET/PUT requests and internet egress from the usage file."""
-    use = ctx.usage_for(res)
-    stored = use.get("stored_gb")
-    tiers = storage_prices.tiers("aws", ctx.region, "object", "STANDARD", "storage")
-    parts = tier_parts("S3 Standard storage", None if stored is None else float(stored),
-                       tiers, "GB-month")
-    requests = use.get("requests") or {}
-    for kind in ("put", "get"):
-        count = requests.get(kind)
-        parts.append(part(f"{kind.upper()} requests", None if count is None else count / 1000,
-                          "1000 requests",
-                          storage_prices.object_price("aws", ctx.region, "STANDARD", kind)))
-    parts += egress_parts(ctx, res, "aws")
+    parts = object_parts(ctx, res, "aws", ctx.region, "STANDARD", "S3 Standard", "requests")
     notes = []
     siblings = [r for r in ctx.resources if r["type"].startswith("aws:s3/bucketLifecycle")
                 and (ctx.ref(r, "bucket") is res or ctx.component(r) == ctx.component(res))]
@@ -302,8 +293,7 @@ def vpc_endpoint(res: Res, ctx: PricingContext) -> CostLine:
     kind = str(res["inputs"].get("vpcEndpointType") or "Gateway")
     if kind.lower() != "gateway":
         return unpriced(res, ctx, f"{kind} VPC endpoints have no price in the table")
-    return CostLine(res["name"], res["type"], ctx.component(res), "free",
-                    notes=["gateway endpoint: no charge"])
+    return free_line(res, ctx, "gateway endpoint: no charge")
 
 
 @rule("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer",

@@ -8,7 +8,7 @@ from ailab.errors import CatalogError
 from costs import catalog, storage_prices
 from costs.stack_pricing.model import CostPart
 from costs.stack_pricing.registry import PricingContext, Res, part
-from costs.storage_prices import Tier
+from costs.storage_prices import PriceQuote, Tier
 
 
 def instance_part(cloud: str, region: str, itype: str, spot: bool, hours: float,
@@ -51,6 +51,28 @@ def egress_parts(ctx: PricingContext, res: Res, cloud: str) -> list[CostPart]:
         return []
     tiers = storage_prices.tiers(cloud, ctx.region, "transfer", "internet", "egress")
     return tier_parts("internet egress", float(gb), tiers, "GB")
+
+
+def object_parts(ctx: PricingContext, res: Res, cloud: str, region: str, klass: str,
+                 label: str, requests_word: str) -> list[CostPart]:
+    """A bucket: stored GB (volume tiers), PUT/GET requests and egress from the usage file."""
+    use = ctx.usage_for(res)
+    stored = use.get("stored_gb")
+    tiers = storage_prices.tiers(cloud, region, "object", klass, "storage")
+    parts = tier_parts(f"{label} storage", None if stored is None else float(stored),
+                       tiers, "GB-month")
+    requests = use.get("requests") or {}
+    for kind in ("put", "get"):
+        count = requests.get(kind)
+        parts.append(part(f"{kind.upper()} {requests_word}",
+                          None if count is None else count / 1000, "1000 requests",
+                          storage_prices.object_price(cloud, region, klass, kind)))
+    return parts + egress_parts(ctx, res, cloud)
+
+
+def processed_part(ctx: PricingContext, res: Res, quote: PriceQuote) -> CostPart:
+    """Per-GB data processing, from the usage file's ``processed_gb``."""
+    return part("data processed", ctx.usage_for(res).get("processed_gb"), "GB", quote)
 
 
 def block_parts(cloud: str, region: str, kind: str, size_gb: float, iops: float = 0.0,

@@ -13,7 +13,8 @@ from costs.stack_pricing.common import (
     egress_parts,
     instance_part,
     num,
-    tier_parts,
+    object_parts,
+    processed_part,
 )
 from costs.stack_pricing.model import CostLine, CostPart
 from costs.stack_pricing.registry import (
@@ -21,6 +22,7 @@ from costs.stack_pricing.registry import (
     Res,
     extra_price,
     free,
+    free_line,
     new_line,
     part,
     rule,
@@ -278,21 +280,10 @@ def filestore(res: Res, ctx: PricingContext) -> CostLine:
 def gcs_bucket(res: Res, ctx: PricingContext) -> CostLine:
     """Stored GB at the bucket's class, class A/B operations and egress from the usage file."""
     inputs = res["inputs"]
-    use = ctx.usage_for(res)
     autoclass = bool((inputs.get("autoclass") or {}).get("enabled"))
     klass = "STANDARD" if autoclass else str(inputs.get("storageClass") or "STANDARD")
     region = _region(ctx, inputs)
-    stored = use.get("stored_gb")
-    tiers = storage_prices.tiers("gcp", region, "object", klass, "storage")
-    parts = tier_parts(f"GCS {klass} storage", None if stored is None else float(stored),
-                       tiers, "GB-month")
-    requests = use.get("requests") or {}
-    for kind in ("put", "get"):
-        count = requests.get(kind)
-        parts.append(part(f"{kind.upper()} operations", None if count is None else count / 1000,
-                          "1000 requests", storage_prices.object_price("gcp", region, klass,
-                                                                       kind)))
-    parts += egress_parts(ctx, res, "gcp")
+    parts = object_parts(ctx, res, "gcp", region, klass, f"GCS {klass}", "operations")
     notes = []
     if autoclass:
         fee = storage_prices.object_price("gcp", region, "AUTOCLASS", "management")
@@ -333,8 +324,8 @@ def cloud_nat(res: Res, ctx: PricingContext) -> CostLine:
     uncapped = vms * vm_hour.value <= cap.value
     parts = [part(f"NAT for {vms:g} VMs", vms * hours, "VM-h", vm_hour) if uncapped else
              part("NAT (32+ VMs: hourly cap)", hours, "h", cap),
-             part("data processed", ctx.usage_for(res).get("processed_gb"), "GB",
-                  storage_prices.network_price("gcp", region, "nat-gateway", "processed"))]
+             processed_part(ctx, res, storage_prices.network_price("gcp", region,
+                                                                   "nat-gateway", "processed"))]
     notes = [f"{vms:g} VMs without external IPs in the stack are counted as NAT users",
              "NAT's own external IPs are billed as addresses"]
     return new_line(res, ctx, parts, notes, hours_per_month=hours, hours_basis=basis)
@@ -345,8 +336,7 @@ def cloud_nat(res: Res, ctx: PricingContext) -> CostLine:
 def address(res: Res, ctx: PricingContext) -> CostLine:
     """External static IPv4 at the in-use rate; internal addresses are free."""
     if str(res["inputs"].get("addressType", "EXTERNAL")).upper() == "INTERNAL":
-        return CostLine(res["name"], res["type"], ctx.component(res), "free",
-                        notes=["internal address: no charge"])
+        return free_line(res, ctx, "internal address: no charge")
     hours, basis = ctx.hours(res)
     quote = extra_price("gcp", _region(ctx, res["inputs"]), "network", "external-ipv4", "hour")
     return new_line(res, ctx, [part("external IPv4", hours, "IP-h", quote)],
@@ -363,8 +353,8 @@ def forwarding_rule(res: Res, ctx: PricingContext) -> CostLine:
     hours, basis = ctx.hours(res)
     parts = [part("forwarding rule hours", hours, "h",
                   extra_price("gcp", region, "network", "forwarding-rule", "hour")),
-             part("data processed", ctx.usage_for(res).get("processed_gb"), "GB",
-                  extra_price("gcp", region, "network", "forwarding-rule", "processed"))]
+             processed_part(ctx, res, extra_price("gcp", region, "network", "forwarding-rule",
+                                                  "processed"))]
     return new_line(res, ctx, parts, ["priced at the rate of a project's first 5 rules"],
                     hours_per_month=hours, hours_basis=basis)
 

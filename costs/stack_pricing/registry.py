@@ -186,3 +186,8 @@ def new_line(res: Res, ctx: PricingContext, parts: list[CostPart],
 def unpriced(res: Res, ctx: PricingContext, reason: str) -> CostLine:
     return CostLine(name=res["name"], type=res["type"], component=ctx.component(res),
                     status="unpriced", reason=reason)
+
+
+def free_line(res: Res, ctx: PricingContext, note: str) -> CostLine:
+    """A priced type whose inputs make this one free (a gateway endpoint, an internal IP)."""
+    return CostLine(res["name"], res["type"], ctx.component(res), "free", notes=[note])
