@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ailab.errors import AilabError, EstimateError, InputFileError
+from ailab.input_files import invalid_field
 from costs import hybrid, onprem, spot, training
 from costs.accelerators import canonical_name
 from costs.catalog import HOURS_PER_MONTH, with_accelerators
@@ -113,10 +114,8 @@ def load_plan(path: Path) -> Plan:
     try:
         plan = Plan.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "file"
-        raise InputFileError(str(path), field, err["msg"].removeprefix("Value error, "),
-                             hint="see examples/plans/ for complete plan files") from None
+        raise invalid_field(str(path), exc,
+                            hint="see examples/plans/ for complete plan files") from None
     return _checked(plan, path)
 
 

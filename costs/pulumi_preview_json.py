@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ailab.errors import InputFileError
+from ailab.input_files import invalid_field
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's placeholder for a value only known after ``pulumi up``."""
@@ -139,10 +140,8 @@ def preview_documents(data: Any, path: str, region: str | None = None) -> Previe
         digest = _Digest.model_validate(data)
         stacks = {split_urn(step.urn)[0] for step in digest.steps}
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "<root>"
-        raise InputFileError(path, where, str(first["msg"]),
-                             hint="write the file with `pulumi preview --json > FILE`") from None
+        raise invalid_field(path, exc, root="<root>",
+                            hint="write the file with `pulumi preview --json > FILE`") from None
     except ValueError as exc:
         raise InputFileError(path, "steps[].urn", str(exc)) from None
     after: dict[str, _State] = {}

@@ -34,7 +34,6 @@ The result is clipped to [0.01, 0.80].
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +42,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ailab.errors import EstimateError, InputFileError
+from ailab.errors import EstimateError
+from ailab.input_files import invalid_field, read_json
 from costs.accelerators import Accelerator, accelerators, get_accelerator
 
 BYTES_PER_PARAM = 16.0
@@ -135,21 +135,12 @@ class Calibration(BaseModel):
 
 def load_calibration(path: Path) -> Calibration:
     """Read and validate a calibration file; any problem is one InputFileError line."""
-    try:
-        raw = json.loads(path.read_text())
-    except OSError as exc:
-        raise InputFileError(str(path), "file", exc.strerror or "cannot be read") from None
-    except json.JSONDecodeError as exc:
-        raise InputFileError(str(path), "json", f"not valid JSON ({exc.msg}, line {exc.lineno})",
-                             hint="the calibration file is one JSON object") from None
+    raw = read_json(path, hint="the calibration file is one JSON object", show_line=True)
     try:
         return Calibration.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "file"
-        raise InputFileError(str(path), field, err["msg"],
-                             hint="keys: gpu, gpus, params, seq_len, layers, d_model, "
-                                  "tokens_per_s") from None
+        raise invalid_field(str(path), exc, hint="keys: gpu, gpus, params, seq_len, layers, "
+                                                 "d_model, tokens_per_s") from None
 
 
 def measured_mfu(cal: Calibration) -> float:

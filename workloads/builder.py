@@ -11,13 +11,13 @@ launch refuses to start (``BuildResult.bucket_known`` is False).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ailab.errors import InputFileError, WorkloadError
+from ailab.input_files import read_json
 from infra.aws.facts import efa_interfaces
 from workloads import checks, plan
 from workloads.registry import LAUNCHER_VARIANTS, PROJECT_ROOT, get_workload, load_template
@@ -70,13 +70,7 @@ def resolve_bucket(stack: str, bucket: str | None, outputs: Path | None) -> tupl
                                 "lowercase letters, digits, '.', '-')")
         return bucket, True
     if outputs is not None:
-        try:
-            doc = json.loads(outputs.read_text())
-        except OSError as exc:
-            raise InputFileError(str(outputs), "file", exc.strerror or "cannot be read") from None
-        except json.JSONDecodeError as exc:
-            raise InputFileError(str(outputs), "json", f"not valid JSON ({exc.msg})",
-                                 hint="save it with: pulumi stack output --json > FILE") from None
+        doc = read_json(outputs, hint="save it with: pulumi stack output --json > FILE")
         name = doc.get("bucket") if isinstance(doc, dict) else None
         if not isinstance(name, str) or not name:
             raise InputFileError(str(outputs), "bucket", "missing; expected the stack output "

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ailab.errors import InputFileError
+from ailab.input_files import invalid_field
 from costs.stack_pricing.model import STATUSES, CostLine, StackCost
 
 
@@ -115,11 +116,9 @@ def stack_cost_from_json(doc: Any, path: str) -> StackCost:
     try:
         model = _BaselineModel.model_validate(doc)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "<root>"
-        raise InputFileError(path, where, f"{first['msg']}",
-                             hint="write the baseline with `ailab preview STACK --cost --json`"
-                             ) from None
+        raise invalid_field(path, exc, root="<root>",
+                            hint="write the baseline with `ailab preview STACK --cost --json`"
+                            ) from None
     lines = []
     for res in model.resources:
         if res.cost is None:

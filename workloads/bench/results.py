@@ -85,22 +85,15 @@ def write_results(results: BenchResults, path: Path) -> None:
 
 def load_results(path: Path) -> BenchResults:
     """Read and validate a results file; problems become one InputFileError line."""
-    from ailab.errors import InputFileError
+    from ailab.input_files import invalid_field, read_json
 
-    try:
-        raw = json.loads(path.read_text())
-    except OSError as exc:
-        raise InputFileError(str(path), "file", exc.strerror or "cannot be read") from None
-    except json.JSONDecodeError as exc:
-        raise InputFileError(str(path), "json", f"not valid JSON ({exc.msg})") from None
+    raw = read_json(path)
     try:
         return BenchResults.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "file"
-        raise InputFileError(str(path), field, err["msg"],
-                             hint="results files are written by `python -m workloads.bench`"
-                             ) from None
+        raise invalid_field(str(path), exc,
+                            hint="results files are written by `python -m workloads.bench`"
+                            ) from None
 
 
 def calibration(results: BenchResults) -> dict[str, object] | None:
