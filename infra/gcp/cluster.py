@@ -31,14 +31,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.gcp.machine import (
-    SHIELDED_VM,
-    NodeSettings,
-    boot_disk,
-    network_interfaces,
-    reservation_affinity,
-    scheduling,
-)
+from infra.gcp.machine import NodeSettings, gpu_instance, network_interfaces
 from infra.gcp.spec import ClusterSpec
 
 NODE_BOOT_DISK_GB = 500
@@ -67,17 +60,13 @@ class GpuCluster(pulumi.ComponentResource):
             group_placement_policy={"collocation": "COLLOCATED"},
             description="ailab cluster: compact placement, one zone", opts=child)
         metadata = pulumi.Output.from_input(node.metadata)
-        self.nodes = [gcp.compute.Instance(
-            f"{name}-node-{i}", machine_type=spec.machine_type, zone=spec.zone,
-            boot_disk=boot_disk(node.image, NODE_BOOT_DISK_GB, node.labels),
-            network_interfaces=network_interfaces(node.subnet, False, args.gpu_nic_subnets),
-            scheduling=scheduling(spec.spot, on_preemption="STOP"),
-            reservation_affinity=reservation_affinity(spec.reservation),
-            shielded_instance_config=SHIELDED_VM, service_account=node.service_account,
+        self.nodes = [gpu_instance(
+            f"{name}-node-{i}", node, machine_type=spec.machine_type, zone=spec.zone,
+            boot_disk_gb=NODE_BOOT_DISK_GB, spot=spec.spot, reservation=spec.reservation,
+            nics=network_interfaces(node.subnet, False, args.gpu_nic_subnets),
             metadata=metadata.apply(_node_metadata(i, spec.gpudirect)),
-            resource_policies=self.placement.id,
-            labels={**node.labels, "ailab-node-rank": str(i)}, tags=[node.tag],
-            allow_stopping_for_update=True, opts=child)
+            labels={**node.labels, "ailab-node-rank": str(i)},
+            resource_policies=self.placement.id, opts=child)
             for i in range(spec.nodes)]
         self.register_outputs({"placement_policy": self.placement.id,
                                "nodes": [n.self_link for n in self.nodes]})

@@ -9,14 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.gcp.machine import (
-    SHIELDED_VM,
-    NodeSettings,
-    boot_disk,
-    network_interfaces,
-    reservation_affinity,
-    scheduling,
-)
+from infra.gcp.machine import NodeSettings, gpu_instance, network_interfaces
 from infra.gcp.spec import VmSpec
 
 
@@ -49,16 +42,10 @@ class GpuVms(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self,
                                                 retain_on_delete=args.retain_on_delete))
                 disks.append({"source": disk.id, "device_name": "data", "mode": "READ_WRITE"})
-            self.instances.append(gcp.compute.Instance(
-                f"{name}-{i}", machine_type=spec.machine_type, zone=node.zone,
-                boot_disk=boot_disk(node.image, spec.boot_disk_gb, node.labels),
-                attached_disks=disks,
-                network_interfaces=network_interfaces(node.subnet, spec.public_ip),
-                scheduling=scheduling(spec.spot, on_preemption="STOP"),
-                reservation_affinity=reservation_affinity(spec.reservation),
-                shielded_instance_config=SHIELDED_VM,
-                service_account=node.service_account, metadata=node.metadata,
-                resource_policies=args.schedule_policy,
-                labels=node.labels, tags=[node.tag], allow_stopping_for_update=True,
-                opts=child))
+            self.instances.append(gpu_instance(
+                f"{name}-{i}", node, machine_type=spec.machine_type, zone=node.zone,
+                boot_disk_gb=spec.boot_disk_gb, spot=spec.spot, reservation=spec.reservation,
+                nics=network_interfaces(node.subnet, spec.public_ip), metadata=node.metadata,
+                labels=node.labels, resource_policies=args.schedule_policy, opts=child,
+                attached_disks=disks))
         self.register_outputs({"instances": [vm.self_link for vm in self.instances]})

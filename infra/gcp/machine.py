@@ -127,3 +127,21 @@ class NodeSettings:
         self.labels = labels
         self.tag = tag
         self.zone = zone
+
+
+def gpu_instance(name: str, node: NodeSettings, *, machine_type: str, zone: str,
+                 boot_disk_gb: int, spot: bool, reservation: str | None, nics: Any,
+                 metadata: Any, labels: dict[str, str], resource_policies: Any,
+                 opts: pulumi.ResourceOptions, attached_disks: Any = None
+                 ) -> gcp.compute.Instance:
+    """One lab GPU VM (stand-alone or cluster node): spot VMs stop on preemption,
+    Shielded VM, the stack's account and network tag, stoppable for updates."""
+    return gcp.compute.Instance(
+        name, machine_type=machine_type, zone=zone,
+        boot_disk=boot_disk(node.image, boot_disk_gb, node.labels),
+        attached_disks=attached_disks, network_interfaces=nics,
+        scheduling=scheduling(spot, on_preemption="STOP"),
+        reservation_affinity=reservation_affinity(reservation),
+        shielded_instance_config=SHIELDED_VM, service_account=node.service_account,
+        metadata=metadata, resource_policies=resource_policies, labels=labels,
+        tags=[node.tag], allow_stopping_for_update=True, opts=opts)
