@@ -29,9 +29,9 @@ def policy(sc: StorageScenario, name: str) -> Any:
 
 
 def lifecycle_result(sc: StorageScenario, **days: int) -> Any:
-    from costs.storage import _Sim
+    from costs.storage_sim import Sim
 
-    return simulate_policy(_Sim(sc), "lifecycle", Lifecycle.model_validate(days))
+    return simulate_policy(Sim(sc), "lifecycle", Lifecycle.model_validate(days))
 
 
 def test_standard_hand_computed() -> None:
