@@ -25,10 +25,15 @@ from janitor.policy import Policy, default_policy
 
 
 @pytest.fixture(autouse=True)
-def _no_default_amis(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_default_amis() -> Iterator[None]:
     """moto otherwise seeds ~1300 public AMIs with snapshots owned by the test
-    account; scoped to janitor tests so other suites keep moto's defaults."""
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    account; scoped to janitor tests so other suites keep moto's defaults. moto
+    caches its EC2 backends across resets, so the cached one is rebuilt with
+    the defaults on the way out."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+        yield
+    ec2_backends[DEFAULT_ACCOUNT_ID].reset()
 
 REGION = "us-east-1"
 AMI = "ami-12c6146b"
