@@ -61,9 +61,9 @@ def seed(instances: int, volumes: int) -> float:
 
 
 def scan(strategy: str) -> tuple[Counter[str], float, Any]:
-    from janitor.aws import AwsDriver
-    from janitor.engine import RunOptions, run
-    from janitor.policy import default_policy
+    from ailab.janitor.aws import AwsDriver
+    from ailab.janitor.engine import RunOptions, run
+    from ailab.janitor.policy import default_policy
 
     driver = AwsDriver(metric_strategy=strategy)
     calls: Counter[str] = Counter()

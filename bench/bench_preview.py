@@ -35,7 +35,7 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    from infra.preview import preview_stack
+    from ailab.infra.preview import preview_stack
 
     preview_stack(args.stack)  # warm: imports, catalog, provider SDK modules
     print(f"first preview incl. imports: {time.perf_counter() - start:.2f} s")

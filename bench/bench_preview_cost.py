@@ -35,8 +35,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    from costs.stack_pricing import price_inventory, priced_document
-    from infra.preview import preview_stack
+    from ailab.costs.stack_pricing import price_inventory, priced_document
+    from ailab.infra.preview import preview_stack
 
     overrides = {"ailab:clusterNodes": args.nodes}
     preview_stack(args.stack, overrides=overrides)  # warm imports

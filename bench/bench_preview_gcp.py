@@ -20,7 +20,7 @@ NODES_KEY = "ailab:clusterNodes"
 
 
 def _median_preview(stack: str, nodes: int, repeat: int) -> tuple[float, int]:
-    from infra.preview import preview_stack
+    from ailab.infra.preview import preview_stack
 
     runs, count = [], 0
     for _ in range(repeat):
@@ -36,8 +36,8 @@ def main() -> None:
     parser.add_argument("--nodes", default="2,16,64")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    from infra.preview import preview_stack
-    from infra.stacks import stacks_dir
+    from ailab.infra.preview import preview_stack
+    from ailab.infra.stacks import stacks_dir
 
     clouds = {c: s for c, s in STACKS.items() if (stacks_dir() / f"Pulumi.{s}.yaml").is_file()}
     for stack in clouds.values():

@@ -33,9 +33,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from costs.catalog import with_accelerators  # noqa: E402
-from costs.spot import bucket_rate  # noqa: E402
-from costs.training import SpotPolicy, TrainingJob, evaluate_candidates, expand_nodes  # noqa: E402
+from ailab.costs.catalog import with_accelerators  # noqa: E402
+from ailab.costs.spot import bucket_rate  # noqa: E402
+from ailab.costs.training import SpotPolicy, TrainingJob, evaluate_candidates, expand_nodes  # noqa: E402
 
 JOB = TrainingJob(params=7e9, tokens=2e11)
 NODE_COUNTS = np.arange(1, 65)
@@ -47,7 +47,7 @@ FILES = {"aws": "aws_vms_accel.csv", "gcp": "gcp_vms_accel.csv", "lambda": "lamb
 def rank_ours(node_counts: np.ndarray, rows: pd.DataFrame | None = None,
               repeats: int = 5) -> tuple[int, int, float, Any]:
     """(candidates, feasible, median seconds, cheapest row) over the grid."""
-    from costs.accelerators import accelerators
+    from ailab.costs.accelerators import accelerators
 
     rows = with_accelerators() if rows is None else rows
     mfu = {name: acc.default_mfu for name, acc in accelerators().items()}

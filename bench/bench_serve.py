@@ -15,8 +15,8 @@ import argparse
 import statistics
 import time
 
-from costs.serve import estimate_serve
-from costs.serve_scenario import ServeScenario, synthetic_demand
+from ailab.costs.serve import estimate_serve
+from ailab.costs.serve_scenario import ServeScenario, synthetic_demand
 
 
 def _scenario(days: int) -> ServeScenario:

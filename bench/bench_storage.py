@@ -20,8 +20,8 @@ import statistics
 import time
 from typing import Any
 
-from costs.storage import estimate_storage
-from costs.storage_scenario import StorageScenario
+from ailab.costs.storage import estimate_storage
+from ailab.costs.storage_scenario import StorageScenario
 
 
 def _scenario(cloud: str, objects: float, months: int) -> StorageScenario:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ailab.errors import CatalogError
+from ailab.core.errors import CatalogError
 
 ACCELERATORS_CSV = Path(__file__).parent / "data" / "accelerators.csv"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ailab.errors import CatalogError
+from ailab.core.errors import CatalogError
 
 DATA_DIR = Path(__file__).parent / "data"
 PRICES_CSV = DATA_DIR / "prices.csv"
@@ -142,7 +142,7 @@ def staleness_warning(today: date | None = None, frame: pd.DataFrame | None = No
 
 def with_accelerators(frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rows whose accelerator the accelerator table knows, with a canonical ``gpu`` column."""
-    from costs.accelerators import catalog_name_map
+    from ailab.costs.accelerators import catalog_name_map
 
     table = load_prices() if frame is None else frame
     names = table["accelerator"].map(catalog_name_map())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ailab.errors import CatalogRefreshError
+from ailab.core.errors import CatalogRefreshError
 
 COLUMNS = [
     "cloud",
@@ -172,7 +172,7 @@ def write_catalog(table: pd.DataFrame, path: Path) -> None:
 
 
 def main(argv: Iterable[str] | None = None) -> None:
-    """``python -m costs.catalog_build DIR SOURCE AS_OF`` regenerates the embedded table."""
+    """``python -m ailab.costs.catalog_build DIR SOURCE AS_OF`` regenerates the embedded table."""
     import sys
 
     args = list(argv if argv is not None else sys.argv[1:])

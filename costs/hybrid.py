@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ailab.errors import EstimateError
-from costs.catalog import HOURS_PER_MONTH
-from costs.onprem import OnPremServer
+from ailab.core.errors import EstimateError
+from ailab.costs.catalog import HOURS_PER_MONTH
+from ailab.costs.onprem import OnPremServer
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ailab.errors import EstimateError
+from ailab.core.errors import EstimateError
 
 HOURS_PER_YEAR = 8760.0
 

@@ -21,11 +21,11 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ailab.errors import AilabError, EstimateError, InputFileError
-from ailab.input_files import invalid_field
-from costs import hybrid, onprem, spot, training
-from costs.accelerators import canonical_name
-from costs.catalog import HOURS_PER_MONTH, with_accelerators
+from ailab.core.errors import AilabError, EstimateError, InputFileError
+from ailab.core.inputs import invalid_field
+from ailab.costs import hybrid, onprem, spot, training
+from ailab.costs.accelerators import canonical_name
+from ailab.costs.catalog import HOURS_PER_MONTH, with_accelerators
 
 
 class _Strict(BaseModel):

@@ -28,8 +28,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ailab.errors import InputFileError
-from ailab.input_files import invalid_field
+from ailab.core.errors import InputFileError
+from ailab.core.inputs import invalid_field
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's placeholder for a value only known after ``pulumi up``."""

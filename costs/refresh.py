@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from ailab.errors import CatalogRefreshError
-from costs.catalog_build import COLUMNS, build_catalog, write_catalog
+from ailab.core.errors import CatalogRefreshError
+from ailab.costs.catalog_build import COLUMNS, build_catalog, write_catalog
 
 AWS_SOURCE = "aws-price-list-api+spot-price-history"
 
@@ -65,7 +65,8 @@ def refresh_from_dir(directory: Path, output: Path, source: str | None = None,
     when = as_of or date.today().isoformat()
     label = source or f"skypilot-format catalog {directory.name}"
     table = build_catalog(directory, label, when)
-    meta = {"source": label, "as_of": when, "method": "costs.catalog_build from " + directory.name}
+    meta = {"source": label, "as_of": when,
+            "method": "ailab.costs.catalog_build from " + directory.name}
     return write_table(table, output, meta)
 
 

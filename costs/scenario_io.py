@@ -13,7 +13,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ailab.errors import InputFileError
+from ailab.core.errors import InputFileError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ailab.errors import CatalogError, EstimateError
-from costs.catalog import PriceRow, find_price, load_prices, regions_for
-from costs.serve_scenario import ServeScenario
+from ailab.core.errors import CatalogError, EstimateError
+from ailab.costs.catalog import PriceRow, find_price, load_prices, regions_for
+from ailab.costs.serve_scenario import ServeScenario
 
 TIMELINE_POINTS = 2016  # at most this many points per series in JSON (a week at 5 min)
 

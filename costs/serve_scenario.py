@@ -19,8 +19,8 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ailab.errors import InputFileError
-from costs.scenario_io import load_model
+from ailab.core.errors import InputFileError
+from ailab.costs.scenario_io import load_model
 
 
 class _Strict(BaseModel):

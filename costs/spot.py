@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from ailab.errors import EstimateError
-from costs.catalog import HOURS_PER_MONTH
+from ailab.core.errors import EstimateError
+from ailab.costs.catalog import HOURS_PER_MONTH
 
 # Spot Instance Advisor buckets and the monthly interruption share assumed for each.
 BUCKETS: dict[str, float] = {

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import yaml
 
-from costs.storage_scenario import Lifecycle, StorageScenario
-from costs.storage_sim import (
+from ailab.costs.storage_scenario import Lifecycle, StorageScenario
+from ailab.costs.storage_sim import (
     Sim,
     autoclass_profile,
     intelligent_tiering_profile,

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ailab.errors import CatalogError
+from ailab.core.errors import CatalogError
 
 STORAGE_PRICES_CSV = Path(__file__).parent / "data" / "storage_prices.csv"
 SERVICES = ("object", "block", "file", "network", "transfer")

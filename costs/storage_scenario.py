@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from costs.scenario_io import load_model
+from ailab.costs.scenario_io import load_model
 
 DAYS_PER_MONTH = 30
 KB_PER_GB = 1024.0 * 1024.0  # the clouds bill binary GB (GiB) and KB (KiB)

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from costs.storage_prices import Tier, has_price, object_price, tiered_cost, tiers
-from costs.storage_scenario import (
+from ailab.costs.storage_prices import Tier, has_price, object_price, tiered_cost, tiers
+from ailab.costs.storage_scenario import (
     DAYS_PER_MONTH,
     KB_PER_GB,
     Lifecycle,

@@ -42,9 +42,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ailab.errors import EstimateError
-from ailab.input_files import invalid_field, read_json
-from costs.accelerators import Accelerator, accelerators, get_accelerator
+from ailab.core.errors import EstimateError
+from ailab.core.inputs import invalid_field, read_json
+from ailab.costs.accelerators import Accelerator, accelerators, get_accelerator
 
 BYTES_PER_PARAM = 16.0
 USABLE_MEMORY = 0.8
@@ -238,7 +238,7 @@ def evaluate_candidates(cands: pd.DataFrame, job: TrainingJob, mfu: dict[str, fl
 
 def _spot_frame(cands: pd.DataFrame, job: TrainingJob, spot: SpotPolicy, chips: np.ndarray,
                 wall: np.ndarray, fits: np.ndarray) -> pd.DataFrame:
-    from costs.spot import expected_hours
+    from ailab.costs.spot import expected_hours
 
     nodes = cands["nodes"].to_numpy(np.int64)
     price = cands["spot_usd_hr"].to_numpy(float)
@@ -272,7 +272,7 @@ def _plan_frame(cands: pd.DataFrame, chips: np.ndarray, spot: bool, hourly: np.n
 
 def _rows_for(acc: Accelerator, gpus: int, cloud: str | None, region: str | None,
               prices: pd.DataFrame | None) -> pd.DataFrame:
-    from costs.catalog import with_accelerators
+    from ailab.costs.catalog import with_accelerators
 
     rows = with_accelerators(prices)
     rows = rows[rows["gpu"] == acc.name]

@@ -25,8 +25,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
 
-from ailab.errors import InputFileError
-from costs.scenario_io import field_path, read_yaml_mapping
+from ailab.core.errors import InputFileError
+from ailab.costs.scenario_io import field_path, read_yaml_mapping
 
 MAX_HOURS_PER_MONTH = 744.0
 """A 31-day month."""

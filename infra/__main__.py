@@ -13,6 +13,6 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 sys.path.insert(0, os.path.dirname(_HERE))
 
-from infra.program import main  # noqa: E402
+from ailab.infra.program import main  # noqa: E402
 
 main()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-from ailab.errors import ConfigError
+from ailab.core.errors import ConfigError
 
 IPv4Net = ipaddress.IPv4Network
 

@@ -12,8 +12,8 @@ import difflib
 import json
 from typing import Any
 
-from ailab.errors import MISSING, ConfigError
-from infra.keys import ALL_KEYS, PROVIDER_KEYS, ConfigKey
+from ailab.core.errors import MISSING, ConfigError
+from ailab.infra.keys import ALL_KEYS, PROVIDER_KEYS, ConfigKey
 
 NAMESPACE = "ailab"
 

@@ -22,7 +22,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 
-from infra.spec import LabSpec
+from ailab.infra.spec import LabSpec
 
 ACCOUNT_ID = "123456789012"
 MOCK_AMI = "ami-0ailabmock00000000"
@@ -215,7 +215,7 @@ def _fresh_loop() -> tuple[asyncio.AbstractEventLoop, ThreadPoolExecutor,
 
 def run_program(spec: LabSpec, raw_config: dict[str, str]) -> list[Resource]:
     """Run ``infra.program.build`` for ``spec`` under recording mocks."""
-    from infra.program import build
+    from ailab.infra.program import build
 
     # SkyPilot (and others) set sys.tracebacklimit = 0, which breaks Pulumi's own
     # stack capture; run with the interpreter default and put it back after.
@@ -270,9 +270,9 @@ def tree_order(resources: list[Resource]) -> list[Resource]:
 def preview_stack(name: str, stacks_dir: Path | None = None,
                   overrides: dict[str, Any] | None = None) -> Inventory:
     """Validate a stack's config and record every resource its program declares."""
-    from infra.config import stack_file_values
-    from infra.spec import load_spec
-    from infra.stacks import load_stack_config
+    from ailab.infra.config import stack_file_values
+    from ailab.infra.spec import load_spec
+    from ailab.infra.stacks import load_stack_config
 
     raw = load_stack_config(name, stacks_dir)
     if overrides:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import pulumi
 
-from ailab.errors import AilabError
-from infra.config import read_pulumi_config
-from infra.spec import LabSpec, load_spec
+from ailab.core.errors import AilabError
+from ailab.infra.config import read_pulumi_config
+from ailab.infra.spec import LabSpec, load_spec
 
 
 def build(spec: LabSpec) -> None:
     """Declare every resource of the lab described by ``spec`` and export outputs."""
     if spec.cloud == "aws":
-        from infra.aws.lab import AwsLab
+        from ailab.infra.aws.lab import AwsLab
 
         lab = AwsLab(spec.stack, spec)
         outputs = lab.outputs
     else:
-        from infra.gcp.lab import GcpLab  # type: ignore[import-not-found,unused-ignore]
+        from ailab.infra.gcp.lab import GcpLab  # type: ignore[import-not-found,unused-ignore]
 
         outputs = GcpLab(spec.stack, spec).outputs
     for key, value in outputs.items():

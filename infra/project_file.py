@@ -1,18 +1,18 @@
 """Render ``Pulumi.yaml`` from the config key table, so the documented keys and
 defaults can never drift from what the program accepts.
 
-``python -m infra.project_file > Pulumi.yaml`` regenerates it; a test compares.
+``python -m ailab.infra.project_file > Pulumi.yaml`` regenerates it; a test compares.
 """
 
 from __future__ import annotations
 
 import yaml
 
-from infra.keys import ALL_KEYS
+from ailab.infra.keys import ALL_KEYS
 
 HEADER = """\
 # ailab: GPU/TPU lab environments. Generated from infra/keys.py by
-# `python -m infra.project_file > Pulumi.yaml`; edit the key table, not this file.
+# `python -m ailab.infra.project_file > Pulumi.yaml`; edit the key table, not this file.
 # Stacks live in stacks/Pulumi.<stack>.yaml. Provider keys: aws:region (AWS labs),
 # gcp:project / gcp:region / gcp:zone (GCP labs).
 """

@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ailab.errors import MISSING, ConfigError
-from infra.cidr import is_open_to_world, parse_cidr
-from infra.config import NAMESPACE, parse_config
+from ailab.core.errors import MISSING, ConfigError
+from ailab.infra.cidr import is_open_to_world, parse_cidr
+from ailab.infra.config import NAMESPACE, parse_config
 
 CLOUDS = ("aws", "gcp")
 
@@ -61,10 +61,10 @@ def load_spec(raw: dict[str, str], stack: str) -> LabSpec:
         raise ConfigError(f"{NAMESPACE}:cloud", cloud, f"allowed: {', '.join(CLOUDS)}")
     common = _common(values, stack, cloud)
     if cloud == "aws":
-        from infra.aws.spec import build_aws_spec
+        from ailab.infra.aws.spec import build_aws_spec
 
         return _replace(common, aws=build_aws_spec(values, common))
-    from infra.gcp.spec import build_gcp_spec  # type: ignore[import-not-found,unused-ignore]
+    from ailab.infra.gcp.spec import build_gcp_spec  # type: ignore[import-not-found,unused-ignore]
 
     return _replace(common, gcp=build_gcp_spec(values, common))
 

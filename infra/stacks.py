@@ -12,9 +12,9 @@ from typing import Any
 
 import yaml
 
-from ailab.errors import InputFileError, StackNotFoundError
-from infra.config import stack_file_values
-from infra.spec import LabSpec, load_spec
+from ailab.core.errors import InputFileError, StackNotFoundError
+from ailab.infra.config import stack_file_values
+from ailab.infra.spec import LabSpec, load_spec
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

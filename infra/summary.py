@@ -131,7 +131,7 @@ def summarize(token: str, inputs: Inputs, retain_on_delete: bool = False) -> str
 
 def _register_clouds() -> None:
     """Merge the other clouds' summary tables (pure modules, no SDK imports)."""
-    from infra.gcp.summary import GCP_SUMMARIES
+    from ailab.infra.gcp.summary import GCP_SUMMARIES
 
     SUMMARIES.update(GCP_SUMMARIES)
 

@@ -44,7 +44,7 @@ def preview() -> Callable[..., Any]:
     runs a stack's program offline and returns its ``Inventory`` (every resource
     with type, name, parent, inputs and options). Overrides are config keys
     (``{"ailab:clusterNodes": 4}``); runs without overrides are cached."""
-    from infra.preview import preview_stack
+    from ailab.infra.preview import preview_stack
 
     def run(stack: str, overrides: dict[str, Any] | None = None) -> Any:
         if overrides:

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ailab.errors import InputFileError, WorkloadError
-from ailab.input_files import read_json
-from infra.aws.facts import efa_interfaces
-from workloads import checks, plan
-from workloads.registry import LAUNCHER_VARIANTS, PROJECT_ROOT, get_workload, load_template
+from ailab.core.errors import InputFileError, WorkloadError
+from ailab.core.inputs import read_json
+from ailab.infra.aws.facts import efa_interfaces
+from ailab.workloads import checks, plan
+from ailab.workloads.registry import LAUNCHER_VARIANTS, PROJECT_ROOT, get_workload, load_template
 
 INFRAS = ("cloud", "onprem", "k8s", "hybrid")
 DEFAULT_POOL = "ailab-onprem"

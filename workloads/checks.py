@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ailab.errors import WorkloadError
+from ailab.core.errors import WorkloadError
 
 MOUNT_MODES = ("MOUNT", "COPY", "MOUNT_CACHED")
 # A TPU pod slice has more than one host: tpu-v4-32, tpu-v5litepod-16, tpu-v5p-16...

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ailab.errors import CatalogError, WorkloadError
-from costs import catalog
+from ailab.core.errors import CatalogError, WorkloadError
+from ailab.costs import catalog
 
 PLANS = ("cheapest", "fastest")
 
@@ -83,7 +83,7 @@ def stack_spot(spec: Any) -> bool:
 
 def choices(spec: Any, types: list[str], spot: bool) -> list[Choice]:
     """Price every allowed type in the stack's region (types not offered there are skipped)."""
-    from costs.accelerators import catalog_name_map, get_accelerator
+    from ailab.costs.accelerators import catalog_name_map, get_accelerator
 
     names = catalog_name_map()
     out = []

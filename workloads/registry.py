@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from ailab.errors import WorkloadError
+from ailab.core.errors import WorkloadError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent

@@ -24,8 +24,8 @@ from typing import Any
 
 import yaml
 
-from ailab.errors import WorkloadError
-from workloads import checks
+from ailab.core.errors import WorkloadError
+from ailab.workloads import checks
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _FAKE_AWS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox",
@@ -47,7 +47,7 @@ def sky_error(exc: BaseException) -> str:
 
 def write_catalogs(catalog_dir: Path) -> None:
     """A SkyPilot v8 catalog (AWS + GCP VMs, common accelerators) from the price table."""
-    from costs.catalog import load_prices
+    from ailab.costs.catalog import load_prices
 
     prices = load_prices()
     aws = prices[prices["cloud"] == "aws"]

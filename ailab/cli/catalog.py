@@ -8,13 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from ailab.cli.common import is_tty, print_json, print_table
-from ailab.errors import CatalogError, CatalogRefreshError
+from ailab.core.errors import CatalogError, CatalogRefreshError
 
 CLOUDS = ("aws", "gcp", "lambda", "nebius")
 
 
 def _warn_if_stale() -> None:
-    from costs.catalog import staleness_warning
+    from ailab.costs.catalog import staleness_warning
 
     warning = staleness_warning()
     if warning:
@@ -33,8 +33,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show accelerator instance prices per region, with their source and date."""
-    from costs.accelerators import canonical_name
-    from costs.catalog import catalog_meta, with_accelerators
+    from ailab.costs.accelerators import canonical_name
+    from ailab.costs.catalog import catalog_meta, with_accelerators
 
     if cloud is not None and cloud not in CLOUDS:
         raise CatalogError(f"--cloud: unknown cloud {cloud!r}; known: {', '.join(CLOUDS)}")
@@ -81,7 +81,7 @@ def accelerators_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show the accelerator table: peak BF16 TFLOP/s, memory, interconnect, default MFU."""
-    from costs.accelerators import specs_frame
+    from ailab.costs.accelerators import specs_frame
 
     frame = specs_frame()
     if as_json:
@@ -118,8 +118,8 @@ def refresh(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Rebuild the price table from live AWS APIs or a SkyPilot-format catalog directory."""
-    from costs.catalog import PRICES_CSV, clear_cache
-    from costs.refresh import refresh_from_dir
+    from ailab.costs.catalog import PRICES_CSV, clear_cache
+    from ailab.costs.refresh import refresh_from_dir
 
     target = output or PRICES_CSV
     if from_dir is not None:
@@ -140,8 +140,8 @@ def _refresh_live(target: Path) -> dict[str, Any]:
     """AWS through boto3; other clouds keep their rows. Offline is one clear error."""
     import boto3
 
-    from costs.catalog import PRICES_CSV, load_prices
-    from costs.refresh import refresh_aws, write_table
+    from ailab.costs.catalog import PRICES_CSV, load_prices
+    from ailab.costs.refresh import refresh_aws, write_table
 
     base = load_prices(PRICES_CSV).copy()
     clients: dict[str, Any] = {}
@@ -163,7 +163,7 @@ def _refresh_live(target: Path) -> dict[str, Any]:
     meta = {
         "source": "AWS Price List API and EC2 spot price history; other clouds unchanged",
         "as_of": str(table["as_of"].max()),
-        "method": "costs.refresh.refresh_aws",
+        "method": "ailab.costs.refresh.refresh_aws",
     }
     return write_table(table, target, meta)
 

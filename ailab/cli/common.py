@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from ailab.errors import AilabError
+from ailab.core.errors import AilabError
 
 
 def run_app(app: typer.Typer) -> None:

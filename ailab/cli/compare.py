@@ -23,8 +23,8 @@ def compare_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Rank cloud, on-prem and hybrid plans by total cost, with per-month costs."""
-    from costs.catalog import staleness_warning
-    from costs.plan import compare, load_plan
+    from ailab.costs.catalog import staleness_warning
+    from ailab.costs.plan import compare, load_plan
 
     result = compare(load_plan(plan_file))
     warning = staleness_warning()

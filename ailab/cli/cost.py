@@ -19,7 +19,7 @@ import typer
 from ailab.cli.common import print_json, print_table
 
 if TYPE_CHECKING:
-    from costs.stack_pricing import CostDiff, StackCost
+    from ailab.costs.stack_pricing import CostDiff, StackCost
 
 
 class OutputFormat(StrEnum):
@@ -40,8 +40,8 @@ def _usage(path: Path | None, resources: list[dict[str, Any]],
     ``also_known`` (the other side of a comparison) are skipped, not refused."""
     if path is None:
         return {}
-    from costs.stack_pricing.registry import usage_fields_for
-    from costs.usage import check_usage, load_usage
+    from ailab.costs.stack_pricing.registry import usage_fields_for
+    from ailab.costs.usage import check_usage, load_usage
 
     names = {r["name"] for r in resources}
     usage = {k: v for k, v in load_usage(path).items()
@@ -53,7 +53,7 @@ def _usage(path: Path | None, resources: list[dict[str, Any]],
 def price_document(doc: dict[str, Any], usage_path: Path | None,
                    also_known: set[str] | None = None) -> StackCost:
     """Price an inventory document with an optional usage file."""
-    from costs.stack_pricing import price_inventory
+    from ailab.costs.stack_pricing import price_inventory
 
     return price_inventory(doc, _usage(usage_path, doc["resources"], also_known))
 
@@ -61,8 +61,8 @@ def price_document(doc: dict[str, Any], usage_path: Path | None,
 def _read_baseline(path: Path) -> StackCost:
     import json
 
-    from ailab.errors import InputFileError
-    from costs.stack_pricing import stack_cost_from_json
+    from ailab.core.errors import InputFileError
+    from ailab.costs.stack_pricing import stack_cost_from_json
 
     try:
         data = json.loads(path.read_text())
@@ -83,7 +83,7 @@ class PricedPreview:
 
     def document(self, doc: dict[str, Any]) -> dict[str, Any]:
         """The inventory JSON with a ``cost`` object per resource and the totals."""
-        from costs.stack_pricing import priced_document
+        from ailab.costs.stack_pricing import priced_document
 
         out = priced_document(doc, self.cost)
         if self.diff is not None:
@@ -92,7 +92,7 @@ class PricedPreview:
 
     def print(self) -> None:
         if self.fmt is OutputFormat.markdown:
-            from costs.stack_pricing.render import diff_markdown, stack_markdown
+            from ailab.costs.stack_pricing.render import diff_markdown, stack_markdown
 
             typer.echo(stack_markdown(self.cost), nl=False)
             if self.diff is not None:
@@ -108,7 +108,7 @@ def priced_preview(doc: dict[str, Any], cost: bool, fmt: OutputFormat, usage: Pa
     """What ``ailab preview --cost`` adds; None when no cost option was given."""
     if not (cost or fmt is OutputFormat.markdown or usage or compare_to):
         return None
-    from costs.stack_pricing import diff_costs
+    from ailab.costs.stack_pricing import diff_costs
 
     priced = price_document(doc, usage)
     diff = diff_costs(_read_baseline(compare_to), priced) if compare_to else None
@@ -117,7 +117,13 @@ def priced_preview(doc: dict[str, Any], cost: bool, fmt: OutputFormat, usage: Pa
 
 def print_cost_table(cost: StackCost, ops: dict[str, str] | None = None) -> None:
     """Every resource's monthly cost, dearest first, then unpriced and free ones."""
-    from costs.stack_pricing.render import details_cell, monthly_cell, short_type, totals_text, usd
+    from ailab.costs.stack_pricing.render import (
+        details_cell,
+        monthly_cell,
+        short_type,
+        totals_text,
+        usd,
+    )
 
     order = {"priced": 0, "usage": 0, "unpriced": 1, "free": 2}
     lines = sorted(cost.lines, key=lambda ln: (order[ln.status], -(ln.monthly_usd or 0.0)))
@@ -135,7 +141,7 @@ def print_cost_table(cost: StackCost, ops: dict[str, str] | None = None) -> None
 
 def print_diff_table(diff: CostDiff) -> None:
     """Resources whose cost changes, and the total delta."""
-    from costs.stack_pricing.render import monthly_cell, usd
+    from ailab.costs.stack_pricing.render import monthly_cell, usd
 
     rows = [(d.name, d.change, "" if d.before is None else monthly_cell(d.before),
              "" if d.after is None else monthly_cell(d.after), usd(d.delta_usd, signed=True))
@@ -163,8 +169,8 @@ def cost(
     and storage prices; resources the preview deletes or replaces show up in the
     change against the stack as it is now.
     """
-    from costs.pulumi_preview_json import load_preview
-    from costs.stack_pricing import diff_costs
+    from ailab.costs.pulumi_preview_json import load_preview
+    from ailab.costs.stack_pricing import diff_costs
 
     docs = load_preview(from_pulumi_preview, region)
     names_after = {r["name"] for r in docs.after["resources"]}
@@ -173,7 +179,7 @@ def cost(
     before = price_document(docs.before, usage, names_after)
     diff = diff_costs(before, after) if docs.before["resources"] else None
     if json_out:
-        from costs.stack_pricing import priced_document
+        from ailab.costs.stack_pricing import priced_document
 
         doc = priced_document(docs.after, after)
         for res in doc["resources"]:
@@ -206,8 +212,8 @@ def diff(
     same program line up: a change to a stack's config shows its price before it
     ships.
     """
-    from costs.stack_pricing import diff_costs, price_inventory
-    from infra.preview import preview_stack
+    from ailab.costs.stack_pricing import diff_costs, price_inventory
+    from ailab.infra.preview import preview_stack
 
     docs = [preview_stack(name, stacks_dir).to_json() for name in (stack_a, stack_b)]
     usage_a, usage_b = _usage_pair(usage, docs[0], docs[1])
@@ -216,7 +222,7 @@ def diff(
         print_json(result.to_json())
         return
     if fmt is OutputFormat.markdown:
-        from costs.stack_pricing.render import diff_markdown
+        from ailab.costs.stack_pricing.render import diff_markdown
 
         typer.echo(diff_markdown(result), nl=False)
         return
@@ -229,9 +235,9 @@ def _usage_pair(path: Path | None, doc_a: dict[str, Any], doc_b: dict[str, Any]
     applies to the matching resource of both."""
     if path is None:
         return {}, {}
-    from ailab.errors import InputFileError
-    from costs.stack_pricing.registry import usage_fields_for
-    from costs.usage import check_usage, load_usage
+    from ailab.core.errors import InputFileError
+    from ailab.costs.stack_pricing.registry import usage_fields_for
+    from ailab.costs.usage import check_usage, load_usage
 
     raw = load_usage(path)
     out = []

@@ -28,8 +28,8 @@ def register_estimate(group: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Cost of serving a demand profile: fixed peak, autoscaled, autoscaled with spot."""
-        from costs.serve import estimate_serve, serve_chart
-        from costs.serve_scenario import load_serve_scenario
+        from ailab.costs.serve import estimate_serve, serve_chart
+        from ailab.costs.serve_scenario import load_serve_scenario
 
         sc, demand = load_serve_scenario(scenario)
         est = estimate_serve(sc, demand)

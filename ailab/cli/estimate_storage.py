@@ -29,8 +29,8 @@ def register_estimate(group: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Cost of a bucket under Standard, lifecycle and managed tiering; the cheapest."""
-        from costs.storage import estimate_storage, storage_chart
-        from costs.storage_scenario import load_storage_scenario
+        from ailab.costs.storage import estimate_storage, storage_chart
+        from ailab.costs.storage_scenario import load_storage_scenario
 
         est = estimate_storage(load_storage_scenario(scenario))
         if chart is not None:

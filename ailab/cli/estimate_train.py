@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from ailab.cli.common import print_json, print_table
-from ailab.errors import EstimateError
+from ailab.core.errors import EstimateError
 
 CLOUDS = ("aws", "gcp", "lambda", "nebius")
 
@@ -27,8 +27,8 @@ def _spot_policy(
     restart_min: float | None,
     interval_min: float | None,
 ) -> Any:
-    from costs.spot import bucket_rate
-    from costs.training import SpotPolicy
+    from ailab.costs.spot import bucket_rate
+    from ailab.costs.training import SpotPolicy
 
     if rate is not None and rate < 0:
         raise EstimateError(f"--interruption-rate: must be >= 0, got {rate}")
@@ -105,8 +105,8 @@ def register_estimate(group: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Estimate FLOPs, GPU-hours, wall time and cost of a training run in every region."""
-        from costs.catalog import staleness_warning
-        from costs.training import TrainingJob, estimate_training, load_calibration
+        from ailab.costs.catalog import staleness_warning
+        from ailab.costs.training import TrainingJob, estimate_training, load_calibration
 
         if cloud is not None and cloud not in CLOUDS:
             raise EstimateError(f"--cloud: unknown cloud {cloud!r}; known: {', '.join(CLOUDS)}")

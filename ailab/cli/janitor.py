@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from ailab.cli.common import print_json, print_table
-from ailab.errors import JanitorError
+from ailab.core.errors import JanitorError
 
 CLOUDS = ("aws", "gcp", "all")
 
@@ -27,11 +27,11 @@ def _drivers(cloud: str, project: str | None) -> list[Any]:
         raise JanitorError(f"--cloud: {cloud!r} is not valid; use one of {', '.join(CLOUDS)}")
     drivers: list[Any] = []
     if cloud in ("aws", "all"):
-        from janitor.aws import AwsDriver
+        from ailab.janitor.aws import AwsDriver
 
         drivers.append(AwsDriver())
     if cloud in ("gcp", "all"):
-        from janitor.gcp import GcpDriver
+        from ailab.janitor.gcp import GcpDriver
 
         try:
             drivers.append(GcpDriver(project=project))
@@ -46,9 +46,9 @@ def _drivers(cloud: str, project: str | None) -> list[Any]:
 
 def _run(mode: str, regions: list[str] | None, policy_file: Path | None, cloud: str,
          project: str | None, as_json: bool, no_snapshot: bool = False) -> None:
-    from janitor.engine import RunOptions, run
-    from janitor.policy import load_policy
-    from janitor.report import COLUMNS, footer, rows, to_json
+    from ailab.janitor.engine import RunOptions, run
+    from ailab.janitor.policy import load_policy
+    from ailab.janitor.report import COLUMNS, footer, rows, to_json
 
     policy = load_policy(policy_file)
     report = run(_drivers(cloud, project), policy,

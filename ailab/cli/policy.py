@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from ailab.cli.common import print_json, print_table
-from ailab.errors import PolicyViolationError
+from ailab.core.errors import PolicyViolationError
 
 
 def policy_list(
@@ -20,7 +20,7 @@ def policy_list(
     The same rules run in `pulumi preview --policy-pack policies/` and in
     `ailab preview STACK --policy`.
     """
-    from ailab.errors import AilabError
+    from ailab.core.errors import AilabError
     from ailab.guardrails.model import load_rules
 
     rules = sorted(load_rules().values(), key=lambda r: (r.category, r.id))

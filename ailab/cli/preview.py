@@ -31,8 +31,8 @@ def preview(
     Nothing is sent to any cloud: the program runs with the stack's config and a
     local engine that records each declared resource.
     """
-    from infra.preview import preview_stack
-    from infra.summary import short_type, summarize
+    from ailab.infra.preview import preview_stack
+    from ailab.infra.summary import short_type, summarize
 
     inventory = preview_stack(stack, stacks_dir)
     priced = priced_preview(inventory.to_json(), cost, fmt, usage, compare_to)

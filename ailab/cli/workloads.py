@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 
 from ailab.cli.common import print_json, print_table
-from ailab.errors import WorkloadError
+from ailab.core.errors import WorkloadError
 
 bench_app = typer.Typer(help="Benchmark results: speed-up and cost per epoch.",
                         no_args_is_help=True)
@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
 
 def workloads(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the workloads `ailab launch` can start."""
-    from workloads.registry import WORKLOADS
+    from ailab.workloads.registry import WORKLOADS
 
     rows = [{"name": w.name, "kind": w.kind, "variants": w.variants,
              "description": w.description} for w in WORKLOADS.values()]
@@ -59,9 +59,9 @@ def launch(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Build a workload's SkyPilot task from a stack and a plan; validate it or launch it."""
-    from infra.stacks import load_stack_spec
-    from workloads import skyrun
-    from workloads.builder import BuildRequest, build
+    from ailab.infra.stacks import load_stack_spec
+    from ailab.workloads import skyrun
+    from ailab.workloads.builder import BuildRequest, build
 
     spec = load_stack_spec(stack, stacks_dir)
     result = build(BuildRequest(workload, spec, plan=plan, variant=variant, infra=infra,
@@ -82,7 +82,7 @@ def launch(
 
 
 def _report(result: object, name: str, task_yaml: str, as_json: bool) -> None:
-    from workloads.builder import BuildResult
+    from ailab.workloads.builder import BuildResult
 
     assert isinstance(result, BuildResult)
     choice = result.choice
@@ -109,7 +109,8 @@ def _report(result: object, name: str, task_yaml: str, as_json: bool) -> None:
 
 @bench_app.command("report")
 def report(
-    results: list[Path] = typer.Argument(..., help="Results files (python -m workloads.bench)."),
+    results: list[Path] = typer.Argument(
+        ..., help="Results files (python -m ailab.workloads.bench)."),
     cloud: str = typer.Option("aws", "--cloud", help="Cloud whose prices to use."),
     region: str = typer.Option("us-east-1", "--region", help="Region whose prices to use."),
     cpu_instance: str = typer.Option("m7i.2xlarge", "--cpu-instance",
@@ -118,8 +119,8 @@ def report(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Speed-up and cost per epoch of benchmark results, priced from the catalog."""
-    from workloads.bench.report import build_report, draw_chart
-    from workloads.bench.results import load_results
+    from ailab.workloads.bench.report import build_report, draw_chart
+    from ailab.workloads.bench.results import load_results
 
     loaded = [(p, load_results(p)) for p in results]
     rows = build_report(loaded, cloud=cloud, region=region, cpu_instance=cpu_instance)

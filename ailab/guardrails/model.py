@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ailab.errors import AilabError
+from ailab.core.errors import AilabError
 
 
 class Severity(StrEnum):

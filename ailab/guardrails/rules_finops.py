@@ -180,7 +180,7 @@ def gpu_auto_stop(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
 @lru_cache(maxsize=1)
 def catalog_types() -> frozenset[str]:
     """Every instance type the embedded price catalog can price (aws and gcp)."""
-    from costs.catalog import instance_types
+    from ailab.costs.catalog import instance_types
 
     return frozenset(instance_types("aws")) | frozenset(instance_types("gcp"))
 

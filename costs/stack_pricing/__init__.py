@@ -7,9 +7,9 @@ live per cloud (``aws``, ``gcp``) in a registry keyed by resource type.
 
 from __future__ import annotations
 
-from costs.stack_pricing.diff import CostDiff, diff_costs, stack_cost_from_json
-from costs.stack_pricing.engine import price_inventory, priced_document
-from costs.stack_pricing.model import CostLine, CostPart, StackCost
+from ailab.costs.stack_pricing.diff import CostDiff, diff_costs, stack_cost_from_json
+from ailab.costs.stack_pricing.engine import price_inventory, priced_document
+from ailab.costs.stack_pricing.model import CostLine, CostPart, StackCost
 
 __all__ = ["CostDiff", "CostLine", "CostPart", "StackCost", "diff_costs", "price_inventory",
            "priced_document", "stack_cost_from_json"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from costs import storage_prices
-from costs.stack_pricing.common import (
+from ailab.costs import storage_prices
+from ailab.costs.stack_pricing.common import (
     SPOT_NOTE,
     block_parts,
     egress_parts,
@@ -15,8 +15,8 @@ from costs.stack_pricing.common import (
     processed_part,
     truthy,
 )
-from costs.stack_pricing.model import CostLine, CostPart
-from costs.stack_pricing.registry import (
+from ailab.costs.stack_pricing.model import CostLine, CostPart
+from ailab.costs.stack_pricing.registry import (
     PricingContext,
     Res,
     extra_price,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ailab.errors import CatalogError
-from costs import catalog, storage_prices
-from costs.stack_pricing.model import CostPart
-from costs.stack_pricing.registry import PricingContext, Res, part
-from costs.storage_prices import PriceQuote, Tier
+from ailab.core.errors import CatalogError
+from ailab.costs import catalog, storage_prices
+from ailab.costs.stack_pricing.model import CostPart
+from ailab.costs.stack_pricing.registry import PricingContext, Res, part
+from ailab.costs.storage_prices import PriceQuote, Tier
 
 
 def instance_part(cloud: str, region: str, itype: str, spot: bool, hours: float,

@@ -8,9 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ailab.errors import InputFileError
-from ailab.input_files import invalid_field
-from costs.stack_pricing.model import STATUSES, CostLine, StackCost
+from ailab.core.errors import InputFileError
+from ailab.core.inputs import invalid_field
+from ailab.costs.stack_pricing.model import STATUSES, CostLine, StackCost
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ailab.errors import CatalogError
-from costs import storage_prices
-from costs.stack_pricing.common import (
+from ailab.core.errors import CatalogError
+from ailab.costs import storage_prices
+from ailab.costs.stack_pricing.common import (
     SPOT_NOTE,
     block_parts,
     egress_parts,
@@ -16,8 +16,8 @@ from costs.stack_pricing.common import (
     object_parts,
     processed_part,
 )
-from costs.stack_pricing.model import CostLine, CostPart
-from costs.stack_pricing.registry import (
+from ailab.costs.stack_pricing.model import CostLine, CostPart
+from ailab.costs.stack_pricing.registry import (
     PricingContext,
     Res,
     extra_price,
@@ -28,7 +28,7 @@ from costs.stack_pricing.registry import (
     rule,
     unpriced,
 )
-from costs.stack_pricing.schedule import scheduled_hours_per_month
+from ailab.costs.stack_pricing.schedule import scheduled_hours_per_month
 
 INSTANCE = "gcp:compute/instance:Instance"
 MIGS = ("gcp:compute/instanceGroupManager:InstanceGroupManager",

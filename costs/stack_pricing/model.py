@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from costs.catalog import HOURS_PER_MONTH
+from ailab.costs.catalog import HOURS_PER_MONTH
 
 STATUSES = ("priced", "usage", "free", "unpriced")
 

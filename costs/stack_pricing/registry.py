@@ -22,10 +22,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ailab.errors import CatalogError
-from costs.catalog import HOURS_PER_MONTH
-from costs.stack_pricing.model import CostLine, CostPart
-from costs.storage_prices import PriceQuote
+from ailab.core.errors import CatalogError
+from ailab.costs.catalog import HOURS_PER_MONTH
+from ailab.costs.stack_pricing.model import CostLine, CostPart
+from ailab.costs.storage_prices import PriceQuote
 
 EXTRA_PRICES_CSV = Path(__file__).resolve().parent.parent / "data" / "stack_prices.csv"
 

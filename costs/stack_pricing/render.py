@@ -5,8 +5,8 @@ Pure string building; the CLI prints what these return.
 
 from __future__ import annotations
 
-from costs.stack_pricing.diff import CostDiff
-from costs.stack_pricing.model import CostLine, CostPart, StackCost
+from ailab.costs.stack_pricing.diff import CostDiff
+from ailab.costs.stack_pricing.model import CostLine, CostPart, StackCost
 
 
 def usd(value: float | None, signed: bool = False) -> str:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from croniter import croniter
 
-from ailab.errors import EstimateError
+from ailab.core.errors import EstimateError
 
 YEAR = 2025
 """A non-leap year: its 8,760 hours are exactly 12 months of 730 h."""

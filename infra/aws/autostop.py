@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from infra.aws.spec import AutoStopSpec
+from ailab.infra.aws.spec import AutoStopSpec
 
 PERIOD_S = 300
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.aws.spec import BudgetSpec
+from ailab.infra.aws.spec import BudgetSpec
 
 
 @dataclass

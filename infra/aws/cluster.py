@@ -15,8 +15,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.aws.machine import METADATA_OPTIONS, root_block_device
-from infra.aws.spec import ClusterSpec
+from ailab.infra.aws.machine import METADATA_OPTIONS, root_block_device
+from ailab.infra.aws.spec import ClusterSpec
 
 
 def efa_interfaces(count: int, subnet_id: Any, security_group_id: Any) -> list[Any]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from infra.aws.spec import FsxSpec
+from ailab.infra.aws.spec import FsxSpec
 
 # Lustre needs 988 and 1018-1023 between clients and servers.
 LUSTRE_PORTS = [(988, 988), (1018, 1023)]

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from infra.aws.machine import METADATA_OPTIONS, instance_spot_options, root_block_device
-from infra.aws.spec import DataVolumeSpec, InstancesSpec
+from ailab.infra.aws.machine import METADATA_OPTIONS, instance_spot_options, root_block_device
+from ailab.infra.aws.spec import DataVolumeSpec, InstancesSpec
 
 
 @dataclass

@@ -6,18 +6,18 @@ import re
 
 import pulumi
 
-from infra.aws.autostop import IdleAutoStop, IdleAutoStopArgs
-from infra.aws.budget import LabBudget, LabBudgetArgs
-from infra.aws.cluster import GpuCluster, GpuClusterArgs
-from infra.aws.filesystems import FileSystems, FileSystemsArgs
-from infra.aws.gpu_instances import GpuInstances, GpuInstancesArgs
-from infra.aws.iam import InstanceRole, InstanceRoleArgs
-from infra.aws.machine import deep_learning_ami, user_data
-from infra.aws.network import LabNetwork, LabNetworkArgs
-from infra.aws.spec import AwsLabSpec
-from infra.aws.spot_pool import SpotPool, SpotPoolArgs
-from infra.aws.storage import LabBucket, LabBucketArgs
-from infra.spec import LabSpec
+from ailab.infra.aws.autostop import IdleAutoStop, IdleAutoStopArgs
+from ailab.infra.aws.budget import LabBudget, LabBudgetArgs
+from ailab.infra.aws.cluster import GpuCluster, GpuClusterArgs
+from ailab.infra.aws.filesystems import FileSystems, FileSystemsArgs
+from ailab.infra.aws.gpu_instances import GpuInstances, GpuInstancesArgs
+from ailab.infra.aws.iam import InstanceRole, InstanceRoleArgs
+from ailab.infra.aws.machine import deep_learning_ami, user_data
+from ailab.infra.aws.network import LabNetwork, LabNetworkArgs
+from ailab.infra.aws.spec import AwsLabSpec
+from ailab.infra.aws.spot_pool import SpotPool, SpotPoolArgs
+from ailab.infra.aws.storage import LabBucket, LabBucketArgs
+from ailab.infra.spec import LabSpec
 
 SPOT_EXEMPT_TAG = "ailab:spot-exempt"
 _TAG_VALUE_RE = re.compile(r"[^\w .:/=+\-@]")

@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.aws.spec import NetworkSpec
+from ailab.infra.aws.spec import NetworkSpec
 
 ALL_TRAFFIC = {"protocol": "-1", "from_port": 0, "to_port": 0}
 

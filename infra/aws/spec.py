@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ailab.errors import ConfigError
-from costs import catalog
-from infra.aws.facts import efa_interfaces
-from infra.cidr import check_subnets, parse_cidr
-from infra.keys import AWS_KEYS, GCP_KEYS
+from ailab.core.errors import ConfigError
+from ailab.costs import catalog
+from ailab.infra.aws.facts import efa_interfaces
+from ailab.infra.cidr import check_subnets, parse_cidr
+from ailab.infra.keys import AWS_KEYS, GCP_KEYS
 
 NS = "ailab"
 TIERINGS = ("lifecycle", "intelligent-tiering", "none")

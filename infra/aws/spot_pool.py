@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from infra.aws.machine import METADATA_OPTIONS, root_block_device
-from infra.aws.spec import SpotPoolSpec
+from ailab.infra.aws.machine import METADATA_OPTIONS, root_block_device
+from ailab.infra.aws.spec import SpotPoolSpec
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.aws.spec import BucketSpec
+from ailab.infra.aws.spec import BucketSpec
 
 
 def lifecycle_rules(spec: BucketSpec) -> list[Any]:

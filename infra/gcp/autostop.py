@@ -22,7 +22,7 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.gcp.spec import ScheduleSpec, WatchdogSpec
+from ailab.infra.gcp.spec import ScheduleSpec, WatchdogSpec
 
 WATCHDOG_PATH = "/usr/local/bin/ailab-idle-watchdog"
 MINUTES_KEY = "ailab-idle-minutes"

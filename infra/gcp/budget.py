@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.gcp.spec import BudgetSpec
+from ailab.infra.gcp.spec import BudgetSpec
 
 
 @dataclass

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.gcp.machine import NodeSettings, gpu_instance, network_interfaces
-from infra.gcp.spec import ClusterSpec
+from ailab.infra.gcp.machine import NodeSettings, gpu_instance, network_interfaces
+from ailab.infra.gcp.spec import ClusterSpec
 
 NODE_BOOT_DISK_GB = 500
 

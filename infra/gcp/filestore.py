@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.gcp.spec import FilestoreSpec
+from ailab.infra.gcp.spec import FilestoreSpec
 
 SHARE = "home"
 

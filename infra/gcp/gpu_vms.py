@@ -9,8 +9,8 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.gcp.machine import NodeSettings, gpu_instance, network_interfaces
-from infra.gcp.spec import VmSpec
+from ailab.infra.gcp.machine import NodeSettings, gpu_instance, network_interfaces
+from ailab.infra.gcp.spec import VmSpec
 
 
 @dataclass

@@ -6,19 +6,19 @@ from typing import Any
 
 import pulumi
 
-from infra.gcp.autostop import InstanceSchedule, InstanceScheduleArgs
-from infra.gcp.budget import LabBudget, LabBudgetArgs
-from infra.gcp.cluster import GpuCluster, GpuClusterArgs
-from infra.gcp.filestore import HomeFilestore, HomeFilestoreArgs
-from infra.gcp.gpu_vms import GpuVms, GpuVmsArgs
-from infra.gcp.identity import NodeIdentity, NodeIdentityArgs
-from infra.gcp.machine import NodeSettings, dlvm_image, metadata
-from infra.gcp.network import LabNetwork, LabNetworkArgs, lab_tag
-from infra.gcp.spec import GcpLabSpec
-from infra.gcp.spot_pool import SpotPool, SpotPoolArgs
-from infra.gcp.storage import LabBucket, LabBucketArgs
-from infra.gcp.tpu import TpuSlices, TpuSlicesArgs
-from infra.spec import LabSpec
+from ailab.infra.gcp.autostop import InstanceSchedule, InstanceScheduleArgs
+from ailab.infra.gcp.budget import LabBudget, LabBudgetArgs
+from ailab.infra.gcp.cluster import GpuCluster, GpuClusterArgs
+from ailab.infra.gcp.filestore import HomeFilestore, HomeFilestoreArgs
+from ailab.infra.gcp.gpu_vms import GpuVms, GpuVmsArgs
+from ailab.infra.gcp.identity import NodeIdentity, NodeIdentityArgs
+from ailab.infra.gcp.machine import NodeSettings, dlvm_image, metadata
+from ailab.infra.gcp.network import LabNetwork, LabNetworkArgs, lab_tag
+from ailab.infra.gcp.spec import GcpLabSpec
+from ailab.infra.gcp.spot_pool import SpotPool, SpotPoolArgs
+from ailab.infra.gcp.storage import LabBucket, LabBucketArgs
+from ailab.infra.gcp.tpu import TpuSlices, TpuSlicesArgs
+from ailab.infra.spec import LabSpec
 
 
 def spot_exempt_label(reason: str | None) -> dict[str, str]:

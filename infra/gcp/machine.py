@@ -10,8 +10,8 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.gcp.autostop import watchdog_install, watchdog_metadata
-from infra.gcp.spec import WatchdogSpec
+from ailab.infra.gcp.autostop import watchdog_install, watchdog_metadata
+from ailab.infra.gcp.spec import WatchdogSpec
 
 SHIELDED_VM: Any = {"enable_secure_boot": True, "enable_vtpm": True,
                     "enable_integrity_monitoring": True}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.gcp.spec import GcpNetworkSpec
+from ailab.infra.gcp.spec import GcpNetworkSpec
 
 GPU_NIC_MTU = 8244
 """MTU Google documents for the A3 GPU NIC networks (GPUDirect-TCPX/TCPXO)."""

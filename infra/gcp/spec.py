@@ -14,11 +14,11 @@ import re
 import zoneinfo
 from typing import Any
 
-from ailab.errors import MISSING, ConfigError
-from costs import catalog
-from infra.cidr import parse_cidr
-from infra.gcp import facts
-from infra.gcp.spec_types import (
+from ailab.core.errors import MISSING, ConfigError
+from ailab.costs import catalog
+from ailab.infra.cidr import parse_cidr
+from ailab.infra.gcp import facts
+from ailab.infra.gcp.spec_types import (
     BucketSpec,
     BudgetSpec,
     ClusterSpec,
@@ -32,7 +32,7 @@ from infra.gcp.spec_types import (
     VmSpec,
     WatchdogSpec,
 )
-from infra.keys import ALL_KEYS, AWS_KEYS
+from ailab.infra.keys import ALL_KEYS, AWS_KEYS
 
 NS = "ailab"
 TIERINGS = ("lifecycle", "autoclass", "none")

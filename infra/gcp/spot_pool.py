@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.gcp.machine import SHIELDED_VM, NodeSettings, network_interfaces, scheduling
-from infra.gcp.spec import PoolSpec
+from ailab.infra.gcp.machine import SHIELDED_VM, NodeSettings, network_interfaces, scheduling
+from ailab.infra.gcp.spec import PoolSpec
 
 POOL_BOOT_DISK_GB = 200
 

@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.gcp.spec import BucketSpec
+from ailab.infra.gcp.spec import BucketSpec
 
 CLASSES = ("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE")
 VERSIONING: Any = {"enabled": True}

@@ -12,9 +12,9 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.gcp.identity import SCOPES
-from infra.gcp.spec import TpuSpec
-from infra.gcp.tpu_queue import QueuedTpu
+from ailab.infra.gcp.identity import SCOPES
+from ailab.infra.gcp.spec import TpuSpec
+from ailab.infra.gcp.tpu_queue import QueuedTpu
 
 TPU_METADATA: dict[str, Any] = {"enable-oslogin": "TRUE", "block-project-ssh-keys": "TRUE"}
 

@@ -2,15 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from ailab.errors import CatalogError
-from costs.accelerators import (
+from ailab.core.errors import CatalogError
+from ailab.costs.accelerators import (
     DEFAULT_MFU,
     accelerators,
     canonical_name,
     catalog_name_map,
     get_accelerator,
 )
-from costs.catalog import load_prices, with_accelerators
+from ailab.costs.catalog import load_prices, with_accelerators
 
 
 @pytest.mark.parametrize(

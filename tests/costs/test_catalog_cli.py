@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import costs.catalog as catalog
-from costs.catalog import load_prices, snapshot_date, staleness_warning
+import ailab.costs.catalog as catalog
+from ailab.costs.catalog import load_prices, snapshot_date, staleness_warning
 
 Cli = Callable[[list[str]], tuple[int, str, str]]
 

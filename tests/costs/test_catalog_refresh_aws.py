@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from ailab.errors import CatalogRefreshError
-from costs.catalog import load_prices
-from costs.refresh import AWS_SOURCE, refresh_aws
+from ailab.core.errors import CatalogRefreshError
+from ailab.costs.catalog import load_prices
+from ailab.costs.refresh import AWS_SOURCE, refresh_aws
 
 
 def product(itype: str, region: str, usd: str) -> str:

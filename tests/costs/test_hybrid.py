@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ailab.errors import EstimateError
-from costs.hybrid import best_base, cloud_monthly, hybrid_monthly, servers_for_peak
-from costs.onprem import OnPremServer
+from ailab.core.errors import EstimateError
+from ailab.costs.hybrid import best_base, cloud_monthly, hybrid_monthly, servers_for_peak
+from ailab.costs.onprem import OnPremServer
 
 
 def server() -> OnPremServer:

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ailab.errors import EstimateError
-from costs.onprem import (
+from ailab.core.errors import EstimateError
+from ailab.costs.onprem import (
     OnPremServer,
     annual_cost,
     break_even_utilisation,

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ailab.errors import CatalogError, EstimateError, InputFileError
-from costs.catalog import find_price, price
-from costs.serve import autoscale, desired_replicas, estimate_serve, fixed_peak_replicas
-from costs.serve_scenario import (
+from ailab.core.errors import CatalogError, EstimateError, InputFileError
+from ailab.costs.catalog import find_price, price
+from ailab.costs.serve import autoscale, desired_replicas, estimate_serve, fixed_peak_replicas
+from ailab.costs.serve_scenario import (
     ServeScenario,
     load_serve_scenario,
     read_demand_csv,

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ailab.errors import EstimateError
-from costs.spot import (
+from ailab.core.errors import EstimateError
+from ailab.costs.spot import (
     BUCKETS,
     bucket_rate,
     daly_interval,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costs.storage import candidate_lifecycles, estimate_storage, simulate_policy
-from costs.storage_scenario import KB_PER_GB, Lifecycle, StorageScenario
+from ailab.costs.storage import candidate_lifecycles, estimate_storage, simulate_policy
+from ailab.costs.storage_scenario import KB_PER_GB, Lifecycle, StorageScenario
 
 GIB_KB = KB_PER_GB  # a 1 GiB object, so per-object GB is exactly 1
 N = 1000.0
@@ -29,7 +29,7 @@ def policy(sc: StorageScenario, name: str) -> Any:
 
 
 def lifecycle_result(sc: StorageScenario, **days: int) -> Any:
-    from costs.storage_sim import Sim
+    from ailab.costs.storage_sim import Sim
 
     return simulate_policy(Sim(sc), "lifecycle", Lifecycle.model_validate(days))
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from ailab.errors import CatalogError
-from costs import storage_prices as sp
+from ailab.core.errors import CatalogError
+from ailab.costs import storage_prices as sp
 
 STACK_REGIONS = {"aws": ("us-east-1", "us-west-2"), "gcp": ("us-central1", "europe-west4")}
 

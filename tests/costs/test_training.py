@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ailab.errors import EstimateError, InputFileError
-from costs.accelerators import get_accelerator
-from costs.spot import bucket_rate
-from costs.training import (
+from ailab.core.errors import EstimateError, InputFileError
+from ailab.costs.accelerators import get_accelerator
+from ailab.costs.spot import bucket_rate
+from ailab.costs.training import (
     Calibration,
     SpotPolicy,
     TrainingJob,

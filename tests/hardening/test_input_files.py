@@ -18,32 +18,32 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ailab.errors import AilabError
+from ailab.core.errors import AilabError
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 
 
 def _load_plan(path: Path) -> Any:
-    from costs.plan import load_plan
+    from ailab.costs.plan import load_plan
 
     return load_plan(path)
 
 
 def _load_storage(path: Path) -> Any:
-    from costs.storage_scenario import load_storage_scenario
+    from ailab.costs.storage_scenario import load_storage_scenario
 
     return load_storage_scenario(path)
 
 
 def _load_serve(path: Path) -> Any:
-    from costs.serve_scenario import load_serve_scenario
+    from ailab.costs.serve_scenario import load_serve_scenario
 
     return load_serve_scenario(path)
 
 
 def _load_janitor(path: Path) -> Any:
-    from janitor.policy import load_policy
+    from ailab.janitor.policy import load_policy
 
     return load_policy(path)
 

@@ -13,10 +13,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ailab.errors import AilabError, ConfigError
-from infra.keys import ALL_KEYS
-from infra.spec import load_spec
-from infra.stacks import list_stacks, load_stack_config, stack_path
+from ailab.core.errors import AilabError, ConfigError
+from ailab.infra.keys import ALL_KEYS
+from ailab.infra.spec import load_spec
+from ailab.infra.stacks import list_stacks, load_stack_config, stack_path
 
 STACKS = list_stacks()
 FAST = settings(max_examples=40, deadline=None, derandomize=True,

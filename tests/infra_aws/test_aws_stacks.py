@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from infra.aws.facts import efa_interfaces
+from ailab.infra.aws.facts import efa_interfaces
 
 AWS_STACKS = ["aws-gpu-lab", "aws-spot-pool", "aws-h100-cluster"]
 TAGGABLE_PREFIXES = ("aws:ec2/vpc:", "aws:ec2/subnet:", "aws:ec2/instance:", "aws:s3/bucket:Bucket",
@@ -252,7 +252,7 @@ def test_on_demand_cluster_carries_its_spot_exemption(preview) -> None:
 
 
 def test_spot_exempt_reason_is_reduced_to_valid_tag_characters() -> None:
-    from infra.aws.lab import spot_exempt_tag
+    from ailab.infra.aws.lab import spot_exempt_tag
 
     assert spot_exempt_tag("needs (on-demand) #1!", on_demand=True) == {
         "ailab:spot-exempt": "needs on-demand 1"}
@@ -266,7 +266,7 @@ def test_inventory_records_property_dependencies(preview) -> None:
 
 
 def test_inventory_order_is_stable_and_tree_shaped() -> None:
-    from infra.preview import preview_stack, tree_order
+    from ailab.infra.preview import preview_stack, tree_order
 
     first = [r.name for r in preview_stack("aws-h100-cluster").resources]
     second = [r.name for r in preview_stack("aws-h100-cluster").resources]
@@ -274,7 +274,7 @@ def test_inventory_order_is_stable_and_tree_shaped() -> None:
     assert first[0] == "aws-h100-cluster"
     nodes = [n for n in first if "-cluster-node-" in n]
     assert nodes == ["aws-h100-cluster-cluster-node-0", "aws-h100-cluster-cluster-node-1"]
-    from infra.preview import Resource
+    from ailab.infra.preview import Resource
 
     shuffled = [Resource("t", "lab-node-10", "lab", {}), Resource("c", "lab", None, {}, False),
                 Resource("t", "lab-node-2", "lab", {})]

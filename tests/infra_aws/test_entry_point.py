@@ -10,9 +10,9 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from infra.config import stack_file_values
-from infra.preview import RecordingMocks, RecordingMonitor, _fresh_loop
-from infra.stacks import load_stack_config
+from ailab.infra.config import stack_file_values
+from ailab.infra.preview import RecordingMocks, RecordingMonitor, _fresh_loop
+from ailab.infra.stacks import load_stack_config
 
 ROOT = Path(__file__).resolve().parents[2]
 

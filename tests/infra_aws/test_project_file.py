@@ -6,15 +6,15 @@ from pathlib import Path
 
 import yaml
 
-from infra.keys import ALL_KEYS
-from infra.project_file import render
+from ailab.infra.keys import ALL_KEYS
+from ailab.infra.project_file import render
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_pulumi_yaml_is_generated_from_the_key_table() -> None:
     assert (ROOT / "Pulumi.yaml").read_text() == render(), \
-        "regenerate: python -m infra.project_file > Pulumi.yaml"
+        "regenerate: python -m ailab.infra.project_file > Pulumi.yaml"
 
 
 def test_pulumi_yaml_shape() -> None:

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ailab.errors import ConfigError
-from infra.aws.iam import bucket_access_policy, ec2_assume_role_policy
-from infra.aws.machine import mount_script
-from infra.aws.network import security_group_rules
-from infra.aws.spec import BucketSpec
-from infra.aws.storage import lifecycle_rules
-from infra.cidr import check_subnets, is_open_to_world, parse_cidr
+from ailab.core.errors import ConfigError
+from ailab.infra.aws.iam import bucket_access_policy, ec2_assume_role_policy
+from ailab.infra.aws.machine import mount_script
+from ailab.infra.aws.network import security_group_rules
+from ailab.infra.aws.spec import BucketSpec
+from ailab.infra.aws.storage import lifecycle_rules
+from ailab.infra.cidr import check_subnets, is_open_to_world, parse_cidr
 
 
 def test_parse_cidr_accepts_and_rejects() -> None:

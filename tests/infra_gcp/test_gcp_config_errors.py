@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from ailab.errors import ConfigError
-from infra.config import stack_file_values
-from infra.spec import load_spec
+from ailab.core.errors import ConfigError
+from ailab.infra.config import stack_file_values
+from ailab.infra.spec import load_spec
 
 BASE: dict[str, Any] = {
     "ailab:cloud": "gcp",

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from infra.gcp import facts
-from infra.gcp.identity import account_id
-from infra.gcp.lab import spot_exempt_label
-from infra.gcp.network import lab_tag
-from infra.gcp.spec import BucketSpec
-from infra.gcp.storage import lifecycle_rules
+from ailab.infra.gcp import facts
+from ailab.infra.gcp.identity import account_id
+from ailab.infra.gcp.lab import spot_exempt_label
+from ailab.infra.gcp.network import lab_tag
+from ailab.infra.gcp.spec import BucketSpec
+from ailab.infra.gcp.storage import lifecycle_rules
 
 
 @pytest.mark.parametrize(("tpu", "chips", "topology"), [

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from infra.gcp.facts import IAP_SSH_RANGE
-from infra.preview import inventory_json
+from ailab.infra.gcp.facts import IAP_SSH_RANGE
+from ailab.infra.preview import inventory_json
 
 GCP_STACKS = ["gcp-tpu-lab", "gcp-gpu-lab", "gcp-a3-cluster"]
 INSTANCE = "gcp:compute/instance:Instance"
@@ -174,7 +174,7 @@ def test_gpu_lab_bucket_lifecycle_and_budget(preview) -> None:
 def test_tpu_lab_queued_spot_slice(preview) -> None:
     from google.cloud import tpu_v2
 
-    from infra.gcp.tpu_queue import queued_resource_body
+    from ailab.infra.gcp.tpu_queue import queued_resource_body
 
     inv = preview("gcp-tpu-lab")
     queued = one(inv, "pulumi-python:dynamic:Resource").inputs
@@ -260,7 +260,7 @@ def test_spot_pool_and_no_retention(preview) -> None:
 
 
 def test_preview_table_summaries(preview) -> None:
-    from infra.summary import summarize
+    from ailab.infra.summary import summarize
 
     vm = one(preview("gcp-gpu-lab"), INSTANCE)
     line = summarize(vm.type, vm.inputs)

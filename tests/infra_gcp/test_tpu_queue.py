@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from google.cloud import tpu_v2
 
-from infra.gcp import tpu_queue
+from ailab.infra.gcp import tpu_queue
 
 PROPS: dict[str, Any] = {
     "kind": tpu_queue.KIND, "project": "ailab-test", "zone": "us-central1-a",

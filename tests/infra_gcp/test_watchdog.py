@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.gcp.autostop import MINUTES_KEY, PERCENT_KEY, WATCHDOG_SCRIPT, watchdog_metadata
-from infra.gcp.machine import startup_script
-from infra.gcp.spec import WatchdogSpec
+from ailab.infra.gcp.autostop import MINUTES_KEY, PERCENT_KEY, WATCHDOG_SCRIPT, watchdog_metadata
+from ailab.infra.gcp.machine import startup_script
+from ailab.infra.gcp.spec import WatchdogSpec
 
 BASH = shutil.which("bash")
 pytestmark = pytest.mark.skipif(BASH is None, reason="needs bash")

@@ -18,10 +18,10 @@ from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ec2.models import ec2_backends
 
-from janitor.aws import AwsDriver
-from janitor.engine import RunOptions, run
-from janitor.model import Finding, Report
-from janitor.policy import Policy, default_policy
+from ailab.janitor.aws import AwsDriver
+from ailab.janitor.engine import RunOptions, run
+from ailab.janitor.model import Finding, Report
+from ailab.janitor.policy import Policy, default_policy
 
 
 @pytest.fixture(autouse=True)

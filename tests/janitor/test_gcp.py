@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from google.auth.credentials import AnonymousCredentials
 
-from ailab.errors import JanitorError
-from costs.catalog import HOURS_PER_MONTH, find_price
-from janitor.engine import RunOptions, run
-from janitor.gcp import GcpDriver
-from janitor.model import Action, Report, Status
-from janitor.policy import default_policy
-from janitor.rules_gcp import GCE_CPU, GCE_GPU, TPU_DUTY
+from ailab.core.errors import JanitorError
+from ailab.costs.catalog import HOURS_PER_MONTH, find_price
+from ailab.janitor.engine import RunOptions, run
+from ailab.janitor.gcp import GcpDriver
+from ailab.janitor.model import Action, Report, Status
+from ailab.janitor.policy import default_policy
+from ailab.janitor.rules_gcp import GCE_CPU, GCE_GPU, TPU_DUTY
 
 from .fake_gcp import PROJECT, FakeGcp
 

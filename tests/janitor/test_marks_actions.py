@@ -7,10 +7,10 @@ from typing import Any
 
 import boto3
 
-from janitor.aws import AwsDriver
-from janitor.engine import RunOptions, apply
-from janitor.model import Action, Finding, Resource, Status
-from janitor.policy import default_policy
+from ailab.janitor.aws import AwsDriver
+from ailab.janitor.engine import RunOptions, apply
+from ailab.janitor.model import Action, Finding, Resource, Status
+from ailab.janitor.policy import default_policy
 
 from .conftest import CallCounter, Fleet, by_id, janitor_run, policy_with
 

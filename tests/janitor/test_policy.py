@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ailab.errors import InputFileError
-from janitor.policy import load_policy
-from janitor.rules import registry
+from ailab.core.errors import InputFileError
+from ailab.janitor.policy import load_policy
+from ailab.janitor.rules import registry
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "janitor" / "policy.yaml"
 

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from janitor.aws import AwsDriver
-from janitor.model import Status
+from ailab.janitor.aws import AwsDriver
+from ailab.janitor.model import Status
 
 from .conftest import CallCounter, Fleet, by_id, janitor_run, policy_with
 

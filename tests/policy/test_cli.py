@@ -9,9 +9,9 @@ import yaml
 from typer.testing import CliRunner
 
 from ailab.cli import app
-from ailab.errors import AilabError, PolicyViolationError
+from ailab.core.errors import AilabError, PolicyViolationError
 from ailab.guardrails.model import load_rules
-from infra.stacks import stack_path
+from ailab.infra.stacks import stack_path
 
 runner = CliRunner()
 

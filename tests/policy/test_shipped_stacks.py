@@ -9,7 +9,7 @@ import pytest
 
 from ailab.guardrails.evaluate import evaluate_inventory, from_inventory
 from ailab.guardrails.model import Enforcement, Severity, load_rules
-from infra.stacks import list_stacks
+from ailab.infra.stacks import list_stacks
 
 STACKS = list_stacks()
 

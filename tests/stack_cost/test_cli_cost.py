@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ailab.cli import app
-from ailab.errors import InputFileError
+from ailab.core.errors import InputFileError
 
 runner = CliRunner()
 STACKS = Path(__file__).resolve().parents[2] / "stacks"

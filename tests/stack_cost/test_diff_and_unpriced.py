@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from ailab.errors import EstimateError
-from costs.stack_pricing import diff_costs, price_inventory
-from costs.stack_pricing.schedule import scheduled_hours_per_month
+from ailab.core.errors import EstimateError
+from ailab.costs.stack_pricing import diff_costs, price_inventory
+from ailab.costs.stack_pricing.schedule import scheduled_hours_per_month
 
 H = 730.0
 
@@ -76,7 +76,7 @@ def test_spot_without_a_spot_market_is_unpriced(rows: Any) -> None:
 
 
 def test_block_parts_match_the_storage_model() -> None:
-    from costs.storage_prices import block_monthly_usd
+    from ailab.costs.storage_prices import block_monthly_usd
 
     cost = price_inventory(_doc(_res("aws:ebs/volume:Volume", "io", type="io2", size=500,
                                      iops=70000)))

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from ailab.errors import InputFileError
-from costs.pulumi_preview_json import load_preview, preview_documents, split_urn
-from costs.stack_pricing import diff_costs, price_inventory
-from costs.stack_pricing.registry import usage_fields_for
-from costs.usage import check_usage, load_usage, parse_usage
+from ailab.core.errors import InputFileError
+from ailab.costs.pulumi_preview_json import load_preview, preview_documents, split_urn
+from ailab.costs.stack_pricing import diff_costs, price_inventory
+from ailab.costs.stack_pricing.registry import usage_fields_for
+from ailab.costs.usage import check_usage, load_usage, parse_usage
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "usage"

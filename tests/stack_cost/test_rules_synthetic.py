@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from costs.stack_pricing import price_inventory
-from costs.stack_pricing.gcp import tpu_type
+from ailab.costs.stack_pricing import price_inventory
+from ailab.costs.stack_pricing.gcp import tpu_type
 
 H = 730.0
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from costs.stack_pricing import price_inventory
-from costs.stack_pricing.model import STATUSES
+from ailab.costs.stack_pricing import price_inventory
+from ailab.costs.stack_pricing.model import STATUSES
 
 H = 730.0  # hours in the default month
 

@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from ailab.cli import app
-from workloads.bench import __main__ as bench_main
-from workloads.bench import hardware
-from workloads.bench import numpy_models as npm
-from workloads.bench.results import load_results
+from ailab.workloads.bench import __main__ as bench_main
+from ailab.workloads.bench import hardware
+from ailab.workloads.bench import numpy_models as npm
+from ailab.workloads.bench.results import load_results
 
 runner = CliRunner()
 
@@ -117,7 +117,7 @@ def test_report_prices_results_and_draws_chart(tmp_path: Path, monkeypatch) -> N
     assert out.exit_code == 0, out.output
     rows = json.loads(out.stdout)["rows"]
     assert {r["instance_type"] for r in rows} == {"m7i.2xlarge", "g5.xlarge"}
-    from costs.catalog import find_price
+    from ailab.costs.catalog import find_price
 
     for r in rows:
         price = find_price("aws", r["instance_type"], "us-east-1")

@@ -9,11 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from ailab.cli import app
-from ailab.errors import InputFileError, WorkloadError
-from costs.catalog import find_price
-from infra.stacks import load_stack_spec
-from workloads import checks
-from workloads.builder import EFA_ENVS, BuildRequest, build
+from ailab.core.errors import InputFileError, WorkloadError
+from ailab.costs.catalog import find_price
+from ailab.infra.stacks import load_stack_spec
+from ailab.workloads import checks
+from ailab.workloads.builder import EFA_ENVS, BuildRequest, build
 
 runner = CliRunner()
 

@@ -18,11 +18,11 @@ import yaml
 from typer.testing import CliRunner
 
 from ailab.cli import app
-from ailab.errors import WorkloadError
-from infra.stacks import list_stacks, load_stack_spec
-from workloads import skyrun
-from workloads.builder import BuildRequest, build
-from workloads.registry import WORKLOADS, shipped_task_yamls
+from ailab.core.errors import WorkloadError
+from ailab.infra.stacks import list_stacks, load_stack_spec
+from ailab.workloads import skyrun
+from ailab.workloads.builder import BuildRequest, build
+from ailab.workloads.registry import WORKLOADS, shipped_task_yamls
 
 SHARED_CATALOG = Path(__file__).resolve().parents[3] / "shared" / "data" / "catalog"
 

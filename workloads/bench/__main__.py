@@ -1,4 +1,4 @@
-"""``python -m workloads.bench``: run the benchmark, write results + calibration.
+"""``python -m ailab.workloads.bench``: run the benchmark, write results + calibration.
 
 Needs only NumPy and pydantic (torch, torch_xla when present), so it runs on a
 bare cloud machine from the synced work directory.
@@ -13,12 +13,12 @@ import re
 import sys
 from pathlib import Path
 
-from workloads.bench.results import calibration, write_results
-from workloads.bench.runner import GPT_PRESETS, BenchConfig, run_bench
+from ailab.workloads.bench.results import calibration, write_results
+from ailab.workloads.bench.runner import GPT_PRESETS, BenchConfig, run_bench
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m workloads.bench", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m ailab.workloads.bench", description=__doc__)
     ap.add_argument("--out", type=Path, default=Path("bench/results"), help="output folder")
     ap.add_argument("--tag", help="file name stem (default: backend-device-hardware)")
     ap.add_argument("--backend", choices=["auto", "numpy", "torch"], default="auto")

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ailab.errors import CatalogError
-from costs import catalog
-from workloads.bench.results import BenchResults
+from ailab.core.errors import CatalogError
+from ailab.costs import catalog
+from ailab.workloads.bench.results import BenchResults
 
 DEFAULT_CPU_INSTANCE = "m7i.2xlarge"
 
@@ -53,7 +53,7 @@ def instance_for(res: BenchResults, cloud: str, region: str, cpu_instance: str
         if row is None:
             raise CatalogError(f"--cpu-instance: {cpu_instance} has no {cloud} price in {region}")
         return row, 1.0
-    from costs.accelerators import catalog_name_map
+    from ailab.costs.accelerators import catalog_name_map
 
     names = {v: k for k, v in catalog_name_map().items()}
     frame = catalog.load_prices()

@@ -85,14 +85,14 @@ def write_results(results: BenchResults, path: Path) -> None:
 
 def load_results(path: Path) -> BenchResults:
     """Read and validate a results file; problems become one InputFileError line."""
-    from ailab.input_files import invalid_field, read_json
+    from ailab.core.inputs import invalid_field, read_json
 
     raw = read_json(path)
     try:
         return BenchResults.model_validate(raw)
     except ValidationError as exc:
         raise invalid_field(str(path), exc,
-                            hint="results files are written by `python -m workloads.bench`"
+                            hint="results files are written by `python -m ailab.workloads.bench`"
                             ) from None
 
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from workloads.bench import hardware
-from workloads.bench import numpy_models as npm
-from workloads.bench.results import BenchResults, Hardware, ModelResult, Software
+from ailab.workloads.bench import hardware
+from ailab.workloads.bench import numpy_models as npm
+from ailab.workloads.bench.results import BenchResults, Hardware, ModelResult, Software
 
 CNN_EPOCH_EXAMPLES = 60_000
 GPT_EPOCH_TOKENS = 2**24
@@ -120,7 +120,7 @@ def _torch_run(cfg: BenchConfig, gpt_cfg: npm.GptConfig, rng: np.random.Generato
     import torch
     import torch.nn.functional as F  # noqa: N812
 
-    from workloads.bench import torch_models as tm
+    from ailab.workloads.bench import torch_models as tm
 
     torch.manual_seed(cfg.seed)
     device, backend = tm.pick_device(cfg.device)

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
-from workloads.bench.numpy_models import CnnConfig, GptConfig
+from ailab.workloads.bench.numpy_models import CnnConfig, GptConfig
 
 
 class Cnn(nn.Module):

@@ -11,7 +11,7 @@ import numpy as np
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from workloads.bench import numpy_models as npm
+from ailab.workloads.bench import numpy_models as npm
 
 CFG = npm.GptConfig()
 PARAMS = npm.gpt_init(CFG, np.random.default_rng(0))

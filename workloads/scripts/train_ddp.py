@@ -19,9 +19,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
 
-from workloads.bench.numpy_models import GptConfig
-from workloads.bench.runner import GPT_PRESETS, gpt_batches
-from workloads.bench.torch_models import Gpt
+from ailab.workloads.bench.numpy_models import GptConfig
+from ailab.workloads.bench.runner import GPT_PRESETS, gpt_batches
+from ailab.workloads.bench.torch_models import Gpt
 
 
 def latest_checkpoint(folder: Path) -> Path | None:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from janitor.rules import MetricQuery
+from ailab.janitor.rules import MetricQuery
 
 MAX_QUERIES = 500
 Series = dict[tuple[str, str], list[float]]

@@ -6,9 +6,9 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from janitor.model import Action, Resource
-from janitor.prices import resource_monthly
-from janitor.rules import (
+from ailab.janitor.model import Action, Resource
+from ailab.janitor.prices import resource_monthly
+from ailab.janitor.rules import (
     TAG_KEYS,
     Context,
     MetricQuery,

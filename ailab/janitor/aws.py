@@ -12,11 +12,11 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from janitor import aws_inventory as inv
-from janitor import aws_metrics
-from janitor.model import Action, Finding, Resource, Status, error_message
-from janitor.plan import mark_value
-from janitor.rules import TAG_KEYS, Context, MetricQuery
+from ailab.janitor import aws_inventory as inv
+from ailab.janitor import aws_metrics
+from ailab.janitor.model import Action, Finding, Resource, Status, error_message
+from ailab.janitor.plan import mark_value
+from ailab.janitor.rules import TAG_KEYS, Context, MetricQuery
 
 RETRY = {"mode": "adaptive", "max_attempts": 10}
 _EC2_KINDS = {"instance", "volume", "snapshot", "address", "nat-gateway"}
@@ -63,7 +63,7 @@ class AwsDriver:
         if wanted:
             return list(dict.fromkeys(wanted))
         if not self.session.region_name:
-            from ailab.errors import JanitorError
+            from ailab.core.errors import JanitorError
 
             raise JanitorError("no AWS region configured",
                                hint="pass --region REGION or set AWS_REGION")

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from ailab.errors import AilabError
-from janitor.model import (
+from ailab.core.errors import AilabError
+from ailab.janitor.model import (
     ACTION_ORDER,
     Finding,
     Report,
@@ -22,9 +22,9 @@ from janitor.model import (
     Status,
     error_message,
 )
-from janitor.plan import plan, stale_mark
-from janitor.policy import Policy
-from janitor.rules import Context, MetricQuery, Rule, iter_rules
+from ailab.janitor.plan import plan, stale_mark
+from ailab.janitor.policy import Policy
+from ailab.janitor.rules import Context, MetricQuery, Rule, iter_rules
 
 MODES = ("scan", "dry-run", "execute")
 

@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from janitor.model import Action, Finding, Resource, Status
-from janitor.policy import Policy
-from janitor.rules import TAG_KEYS, age_days
+from ailab.janitor.model import Action, Finding, Resource, Status
+from ailab.janitor.policy import Policy
+from ailab.janitor.rules import TAG_KEYS, age_days
 
 MARKLESS_KINDS = frozenset({"multipart-upload"})
 """Kinds that cannot carry a tag: their rule's age threshold is the delay."""

@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ailab.errors import InputFileError
-from janitor.model import Resource
-from janitor.rules import RuleParams, registry
+from ailab.core.errors import InputFileError
+from ailab.janitor.model import Resource
+from ailab.janitor.rules import RuleParams, registry
 
 
 class _Strict(BaseModel):

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from janitor.model import Action, Resource
+from ailab.janitor.model import Action, Resource
 
 _REGISTRY: dict[str, type[Rule]] = {}
 
@@ -97,8 +97,8 @@ def register(cls: type[Rule]) -> type[Rule]:
 
 def registry() -> dict[str, type[Rule]]:
     """All rules by name, in evaluation order: priority, then name (the first match wins)."""
-    import janitor.rules_aws  # noqa: F401  (registers on import)
-    import janitor.rules_gcp  # noqa: F401
+    import ailab.janitor.rules_aws  # noqa: F401  (registers on import)
+    import ailab.janitor.rules_gcp  # noqa: F401
 
     ordered = sorted(_REGISTRY.values(), key=lambda cls: (cls.priority, cls.name))
     return {cls.name: cls for cls in ordered}

@@ -15,12 +15,12 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from ailab.errors import JanitorError
-from janitor.model import Action, Finding, Resource, Status
-from janitor.plan import mark_value
-from janitor.prices import accelerator_count
-from janitor.rules import TAG_KEYS, Context, MetricQuery
-from janitor.rules_gcp import GCE_CPU
+from ailab.core.errors import JanitorError
+from ailab.janitor.model import Action, Finding, Resource, Status
+from ailab.janitor.plan import mark_value
+from ailab.janitor.prices import accelerator_count
+from ailab.janitor.rules import TAG_KEYS, Context, MetricQuery
+from ailab.janitor.rules_gcp import GCE_CPU
 
 COMPUTE = "https://compute.googleapis.com/compute/v1"
 MONITORING = "https://monitoring.googleapis.com/v3"
@@ -185,7 +185,7 @@ class GcpDriver:
                 _raise(self.http.post(f"{_instance_url(self.project, res)}/setLabels",
                                       json=body))
         except Exception as exc:  # noqa: BLE001 - reported per finding, run goes on
-            from janitor.model import error_message
+            from ailab.janitor.model import error_message
 
             finding.status, finding.detail = Status.FAILED, f"{done} failed: {error_message(exc)}"
             return

@@ -10,9 +10,9 @@ from typing import Any
 
 from pydantic import Field
 
-from janitor.model import Action, Resource
-from janitor.prices import resource_monthly
-from janitor.rules import (
+from ailab.janitor.model import Action, Resource
+from ailab.janitor.prices import resource_monthly
+from ailab.janitor.rules import (
     Context,
     MetricQuery,
     Rule,

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from costs import storage_prices as sp
-from costs.catalog import HOURS_PER_MONTH, PriceRow, find_price, load_prices
-from janitor.model import Resource
+from ailab.costs import storage_prices as sp
+from ailab.costs.catalog import HOURS_PER_MONTH, PriceRow, find_price, load_prices
+from ailab.janitor.model import Resource
 
 
 @dataclass(frozen=True)

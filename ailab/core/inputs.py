@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ailab.errors import InputFileError
+from ailab.core.errors import InputFileError
 
 
 def read_json(path: Path, hint: str | None = None, show_line: bool = False) -> Any:
