@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ailab.core import tpu
 from ailab.core.errors import CatalogRefreshError
 
 COLUMNS = [
@@ -50,8 +51,6 @@ _GCP_BUNDLED = [
 ]
 _G2_L4 = {4: 1, 8: 1, 12: 1, 16: 1, 32: 1, 24: 2, 48: 4, 96: 8}
 
-# Chips per TPU slice name: v5litepod-N and v6e-N count chips, older names count cores.
-_TPU_RE = re.compile(r"^tpu-(v\d+[a-z]*|v5litepod)-(\d+)$")
 _TPU_PLACEHOLDER_PRICE = 700.0
 
 
@@ -125,15 +124,6 @@ def _gcp_bundle(machine_type: str) -> tuple[str, int] | None:
     return None
 
 
-def tpu_chips(name: str) -> int:
-    """Chips in a TPU slice: v5litepod-8 and v6e-8 have 8, v5p-8 and v4-8 have 4."""
-    match = _TPU_RE.match(name if name.startswith("tpu-") else f"tpu-{name}")
-    if not match:
-        raise ValueError(f"not a TPU slice name: {name}")
-    gen, size = match.group(1), int(match.group(2))
-    return size if gen in ("v5litepod", "v6e") else max(1, size // 2)
-
-
 def _gcp_rows(raw: pd.DataFrame, cloud: str) -> pd.DataFrame:
     raw = raw.drop_duplicates(subset=["InstanceType", "AcceleratorName", "AcceleratorCount",
                                       "AvailabilityZone"])
@@ -143,7 +133,8 @@ def _gcp_rows(raw: pd.DataFrame, cloud: str) -> pd.DataFrame:
     tpus = tpus[tpus["Price"] != _TPU_PLACEHOLDER_PRICE]
     tpus["InstanceType"] = tpus["AcceleratorName"]
     tpus["AcceleratorName"] = tpus["InstanceType"].str.replace(r"-\d+$", "", regex=True)
-    tpus["AcceleratorCount"] = tpus["InstanceType"].map(tpu_chips)
+    tpus["AcceleratorCount"] = tpus["InstanceType"].map(
+        lambda name: tpu.tpu_chips(name.removeprefix("tpu-")))
     gpus = accel[~accel["AcceleratorName"].str.startswith("tpu-")]
     return pd.concat([_aggregate(_bundle_hosts(hosts, gpus), cloud), _aggregate(tpus, cloud)],
                      ignore_index=True)

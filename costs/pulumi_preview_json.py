@@ -28,6 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ailab.core import tokens
 from ailab.core.errors import InputFileError
 from ailab.core.inputs import invalid_field
 
@@ -92,7 +93,7 @@ def _resource(state: _State, names: dict[str, str]) -> dict[str, Any]:
     deps = {prop: [names[u] for u in urns if u in names]
             for prop, urns in state.propertyDependencies.items()}
     parent = state.parent
-    if parent and parent.split("::")[2:3] == ["pulumi:pulumi:Stack"]:
+    if parent and parent.split("::")[2:3] == [tokens.STACK]:
         parent = None
     out: dict[str, Any] = {"type": state.type, "name": names[state.urn],
                            "parent": names.get(parent or ""), "inputs": state.inputs,
@@ -119,7 +120,7 @@ def _cloud_and_region(config: dict[str, Any], states: list[_State]) -> tuple[str
 def _document(stack: str, cloud: str, region: str, states: list[_State],
               names: dict[str, str]) -> dict[str, Any]:
     resources = [_resource(s, names) for s in states
-                 if s.type != "pulumi:pulumi:Stack" and not s.external]
+                 if s.type != tokens.STACK and not s.external]
     return {"stack": stack, "cloud": cloud, "region": region, "resources": resources}
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 
+from ailab.core import tokens
 from ailab.infra.spec import LabSpec
 
 ACCOUNT_ID = "123456789012"
@@ -104,15 +105,15 @@ class RecordingMocks(pulumi_mocks.Mocks):
         if token.startswith("aws:"):
             service = token.split(":")[1].split("/")[0]
             state.setdefault("arn", f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{args.name}")
-        if token == "aws:s3/bucket:Bucket":
+        if token == tokens.AWS_S3_BUCKET:
             bucket = state.get("bucket") or f"{state.get('bucketPrefix', args.name)}mock"
             state.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}")
             rid = bucket
-        if token == "aws:ec2/launchTemplate:LaunchTemplate":
+        if token == tokens.AWS_EC2_LAUNCH_TEMPLATE:
             state.setdefault("latestVersion", 1)
-        if token == "aws:efs/fileSystem:FileSystem":
+        if token == tokens.AWS_EFS_FILE_SYSTEM:
             state["dnsName"] = f"{rid}.efs.{self.region}.amazonaws.com"
-        if token == "aws:fsx/lustreFileSystem:LustreFileSystem":
+        if token == tokens.AWS_FSX_LUSTRE_FILE_SYSTEM:
             state.update(dnsName=f"{rid}.fsx.{self.region}.amazonaws.com", mountName="mock")
         if token.startswith("gcp:"):
             rid, state = self._gcp(token, args.name, state)
@@ -129,30 +130,30 @@ class RecordingMocks(pulumi_mocks.Mocks):
         plural = plural[:-1] + "ies" if plural.endswith("y") else plural + "s"
         rid = f"projects/{project}/{where}/{plural}/{name}"
         state.setdefault("selfLink", f"{GCP_API}/{rid}")
-        if token == "gcp:serviceaccount/account:Account":
+        if token == tokens.GCP_SERVICEACCOUNT_ACCOUNT:
             email = f"{state.get('accountId', name)}@{project}.iam.gserviceaccount.com"
             state.update(email=email, member=f"serviceAccount:{email}")
-        if token == "gcp:storage/bucket:Bucket":
+        if token == tokens.GCP_STORAGE_BUCKET:
             state.update(name=state.get("name") or f"{name}-mock", url=f"gs://{name}-mock")
             rid = state["name"]
-        if token == "gcp:filestore/instance:Instance":
+        if token == tokens.GCP_FILESTORE_INSTANCE:
             for i, net in enumerate(state.get("networks") or []):
                 net.setdefault("ipAddresses", [f"10.200.{i}.2"])
         return rid, state
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
-        if args.token == "aws:ec2/getAmi:getAmi":
+        if args.token == tokens.AWS_EC2_GET_AMI:
             return {"id": MOCK_AMI, "imageId": MOCK_AMI, "architecture": "x86_64",
                     "name": "Deep Learning OSS Nvidia Driver AMI GPU PyTorch (mock)"}, []
-        if args.token == "gcp:compute/getImage:getImage":
+        if args.token == tokens.GCP_COMPUTE_GET_IMAGE:
             family = args.args.get("family", "mock")
             link = f"{GCP_API}/projects/{args.args.get('project')}/global/images/{family}-mock"
             return {"selfLink": link, "name": f"{family}-mock", "family": family,
                     "id": link}, []
-        if args.token == "gcp:organizations/getProject:getProject":
+        if args.token == tokens.GCP_ORGANIZATIONS_GET_PROJECT:
             return {"projectId": args.args.get("projectId"), "number": GCP_PROJECT_NUMBER,
                     "id": f"projects/{args.args.get('projectId')}"}, []
-        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+        if args.token == tokens.AWS_INDEX_GET_CALLER_IDENTITY:
             return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mock",
                     "userId": "mock"}, []
         return dict(args.args), []
@@ -168,7 +169,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
+        if request.type != tokens.STACK:
             from pulumi.runtime import rpc
 
             self._names[response.urn] = request.name

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ailab.core import tokens
+
 Inputs = dict[str, Any]
 
 
@@ -93,27 +95,27 @@ def _alarm(i: Inputs) -> list[str]:
 
 
 _SUMMARIES: dict[str, Callable[[Inputs], list[str]]] = {
-    "aws:ec2/instance:Instance": _instance,
-    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
-    "aws:autoscaling/group:Group": _asg,
-    "aws:ebs/volume:Volume": _volume,
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _lifecycle,
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
+    tokens.AWS_EC2_INSTANCE: _instance,
+    tokens.AWS_EC2_LAUNCH_TEMPLATE: _launch_template,
+    tokens.AWS_AUTOSCALING_GROUP: _asg,
+    tokens.AWS_EBS_VOLUME: _volume,
+    tokens.AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION: _lifecycle,
+    tokens.AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION:
         _sse,
-    "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
-    "aws:efs/fileSystem:FileSystem": lambda i: [_enc(i.get("encrypted")),
+    tokens.AWS_CLOUDWATCH_METRIC_ALARM: _alarm,
+    tokens.AWS_EFS_FILE_SYSTEM: lambda i: [_enc(i.get("encrypted")),
                                                 str(i.get("throughputMode"))],
-    "aws:fsx/lustreFileSystem:LustreFileSystem": lambda i: [
+    tokens.AWS_FSX_LUSTRE_FILE_SYSTEM: lambda i: [
         f"{i.get('deploymentType')} {i.get('storageCapacity')} GiB",
         f"{i.get('perUnitStorageThroughput')} MB/s/TiB", "encrypted"],
-    "aws:ec2/placementGroup:PlacementGroup": lambda i: [f"strategy {i.get('strategy')}"],
-    "aws:s3/bucketVersioning:BucketVersioning": lambda i: [
+    tokens.AWS_EC2_PLACEMENT_GROUP: lambda i: [f"strategy {i.get('strategy')}"],
+    tokens.AWS_S3_BUCKET_VERSIONING: lambda i: [
         f"versioning {(i.get('versioningConfiguration') or {}).get('status')}"],
-    "aws:budgets/budget:Budget": lambda i: [
+    tokens.AWS_BUDGETS_BUDGET: lambda i: [
         f"{i.get('limitAmount')} {i.get('limitUnit')}/{str(i.get('timeUnit')).lower()}",
         f"alerts {','.join(str(n.get('threshold')) for n in i.get('notifications') or [])}%"],
-    "aws:ec2/subnet:Subnet": lambda i: [f"{i.get('cidrBlock')} {i.get('availabilityZone')}"],
-    "aws:ec2/vpc:Vpc": lambda i: [str(i.get("cidrBlock"))],
+    tokens.AWS_EC2_SUBNET: lambda i: [f"{i.get('cidrBlock')} {i.get('availabilityZone')}"],
+    tokens.AWS_EC2_VPC: lambda i: [str(i.get("cidrBlock"))],
 }
 
 SUMMARIES = _SUMMARIES

@@ -7,25 +7,12 @@ and service checks in ``workloads.skyrun``.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from ailab.core import tpu
 from ailab.core.errors import WorkloadError
 
 MOUNT_MODES = ("MOUNT", "COPY", "MOUNT_CACHED")
-# A TPU pod slice has more than one host: tpu-v4-32, tpu-v5litepod-16, tpu-v5p-16...
-_TPU = re.compile(r"^tpu-(v\d+[a-z]*)-(\d+)$")
-_SINGLE_HOST_CHIPS = {"v2": 8, "v3": 8, "v4": 8, "v5p": 8, "v5litepod": 8, "v6e": 8}
-
-
-def is_tpu_pod(accelerator: str) -> bool:
-    """True for multi-host TPU slices (SkyPilot runs those as one node)."""
-    m = _TPU.match(accelerator.split(":")[0])
-    if not m:
-        return False
-    return int(m.group(2)) > _SINGLE_HOST_CHIPS.get(m.group(1), 8)
-
-
 def _accelerators(resources: dict[str, Any]) -> list[str]:
     found = []
     for res in [resources, *resources.get("ordered", []), *resources.get("any_of", [])]:
@@ -43,7 +30,7 @@ def check_config(cfg: dict[str, Any]) -> None:
     """Raise WorkloadError for the first invalid combination in a task config."""
     nodes = int(cfg.get("num_nodes", 1) or 1)
     for acc in _accelerators(cfg.get("resources") or {}):
-        if nodes > 1 and is_tpu_pod(acc):
+        if nodes > 1 and tpu.is_pod(acc.split(':')[0]):
             raise WorkloadError(
                 f"num_nodes: {nodes} with TPU pod type {acc!r} is not supported; a pod slice "
                 "is already several hosts, so use num_nodes: 1 (SkyPilot runs `run` on each "

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ailab.core import tpu as tpu_facts
 from ailab.core.errors import CatalogError, WorkloadError
 from ailab.costs import catalog
 
@@ -58,15 +59,10 @@ def allowed_types(spec: Any, prefer_cluster: bool) -> list[str]:
         ordered = [cluster, vms] if prefer_cluster else [vms, cluster]
         types += [o.machine_type for o in ordered if o is not None]
         if tpu is not None:
-            types.append(tpu_instance_type(tpu.tpu_type))
+            types.append(tpu_facts.catalog_name(tpu.tpu_type))
         if pool is not None:
             types.append(pool.machine_type)
     return list(dict.fromkeys(types))
-
-
-def tpu_instance_type(tpu_type: str) -> str:
-    """The price table's spelling: ``v5litepod-8`` -> ``tpu-v5litepod-8``."""
-    return tpu_type if tpu_type.startswith("tpu-") else f"tpu-{tpu_type}"
 
 
 def stack_spot(spec: Any) -> bool:

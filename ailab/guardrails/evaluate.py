@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ailab.core import tokens
 from ailab.guardrails.model import Res, Rule, Stack, Violation, load_rules
 
 ACCOUNT_ID = "123456789012"
@@ -62,7 +63,7 @@ def _mock_ids(res: Any, region: str) -> set[str]:
     if res.type.startswith("aws:"):
         service = res.type.split(":")[1].split("/")[0]
         ids.add(f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{res.name}")
-    if res.type == "aws:s3/bucket:Bucket":
+    if res.type == tokens.AWS_S3_BUCKET:
         bucket = res.inputs.get("bucket") or f"{res.inputs.get('bucketPrefix', res.name)}mock"
         ids |= {bucket, f"arn:aws:s3:::{bucket}"}
     return ids

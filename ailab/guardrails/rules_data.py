@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ailab.core import tokens
 from ailab.guardrails import types as t
 from ailab.guardrails.model import (
     Enforcement,
@@ -28,7 +29,7 @@ def data_retained_on_delete(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
     """The analyzer protocol of ``pulumi preview --policy-pack`` does not carry
     retainOnDelete, so there the check sees only ``protect`` and forceDestroy;
     ``ailab preview --policy`` sees retainOnDelete as well."""
-    if res.type in (*t.S3_BUCKETS, t.GCS_BUCKET) and truthy(res.get("forceDestroy")):
+    if res.type in (*t.S3_BUCKETS, tokens.GCP_STORAGE_BUCKET) and truthy(res.get("forceDestroy")):
         yield "forceDestroy deletes every object when the bucket is destroyed"
     if res.retain_on_delete is False and not res.protect:
         yield "neither retained on delete nor protected: `pulumi destroy` deletes the data"
@@ -42,11 +43,11 @@ def _versioning_problem(res: Res) -> str | None:
 
 @stack_rule("bucket-versioning", "Buckets keep object versions", DATA, Severity.MEDIUM,
             "Add aws.s3.BucketVersioning with status Enabled, or versioning.enabled=True on GCS.",
-            (*t.S3_BUCKETS, t.S3_VERSIONING, t.S3_VERSIONING_V2, t.GCS_BUCKET))
+            (*t.S3_BUCKETS, *t.S3_VERSIONING, tokens.GCP_STORAGE_BUCKET))
 def bucket_versioning(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
-    yield from _bucket_findings(stack, (t.S3_VERSIONING, t.S3_VERSIONING_V2), "versioning",
+    yield from _bucket_findings(stack, t.S3_VERSIONING, "versioning",
                                 _versioning_problem, "bucket has no versioning configuration")
-    for bucket in stack.of_type(t.GCS_BUCKET):
+    for bucket in stack.of_type(tokens.GCP_STORAGE_BUCKET):
         if not truthy(bucket.get("versioning.enabled")):
             yield bucket, "object versioning is off"
 
@@ -60,11 +61,11 @@ def _lifecycle_problem(res: Res) -> str | None:
 
 @stack_rule("bucket-lifecycle", "Buckets have lifecycle rules", DATA, Severity.MEDIUM,
             "Add lifecycle rules (tiering by age, abort incomplete multipart uploads), or "
-            "Autoclass on GCS.", (*t.S3_BUCKETS, t.S3_LIFECYCLE, t.S3_LIFECYCLE_V2, t.GCS_BUCKET),
+            "Autoclass on GCS.", (*t.S3_BUCKETS, *t.S3_LIFECYCLE, tokens.GCP_STORAGE_BUCKET),
             enforcement=Enforcement.ADVISORY)
 def bucket_lifecycle(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
-    yield from _bucket_findings(stack, (t.S3_LIFECYCLE, t.S3_LIFECYCLE_V2), "lifecycleRules",
+    yield from _bucket_findings(stack, t.S3_LIFECYCLE, "lifecycleRules",
                                 _lifecycle_problem, "bucket has no lifecycle configuration")
-    for bucket in stack.of_type(t.GCS_BUCKET):
+    for bucket in stack.of_type(tokens.GCP_STORAGE_BUCKET):
         if not bucket.get("lifecycleRules") and not truthy(bucket.get("autoclass.enabled")):
             yield bucket, "no lifecycle rules and no Autoclass"

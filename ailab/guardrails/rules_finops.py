@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
+from ailab.core import tokens
 from ailab.guardrails import types as t
 from ailab.guardrails.model import (
     Finding,
@@ -22,19 +23,21 @@ FINOPS = "finops"
 SPOT_EXEMPT_TAG = "ailab:spot-exempt"
 SPOT_EXEMPT_LABEL = "ailab-spot-exempt"
 
-AWS_TAGGED = (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE, t.ASG, t.EBS_VOLUME, *t.S3_BUCKETS, t.EFS,
-              t.FSX_LUSTRE, t.EIP, t.NAT_GATEWAY, t.VPC)
-GCP_LABELLED = (*t.GCE_MACHINES, t.GCE_DISK, t.GCS_BUCKET, t.FILESTORE, t.TPU_VM)
+AWS_TAGGED = (*t.AWS_MACHINES, tokens.AWS_EBS_VOLUME, *t.S3_BUCKETS, tokens.AWS_EFS_FILE_SYSTEM,
+              tokens.AWS_FSX_LUSTRE_FILE_SYSTEM, tokens.AWS_EC2_EIP, tokens.AWS_EC2_NAT_GATEWAY,
+              tokens.AWS_EC2_VPC)
+GCP_LABELLED = (*t.GCE_MACHINES, tokens.GCP_COMPUTE_DISK, tokens.GCP_STORAGE_BUCKET,
+                tokens.GCP_FILESTORE_INSTANCE, tokens.GCP_TPU_V2_VM)
 
 
 @resource_rule("required-tags", "Cost-bearing resources carry the ailab stack and owner "
                "tags/labels", FINOPS, Severity.MEDIUM, "Tag with ailab:stack and ailab:owner "
                "(labels ailab-stack, ailab-owner on GCP); ailab components do this from config.",
-               (*AWS_TAGGED, *GCP_LABELLED, t.DYNAMIC),
+               (*AWS_TAGGED, *GCP_LABELLED, tokens.DYNAMIC_RESOURCE),
                config={"awsTags": ["ailab:stack", "ailab:owner"],
                        "gcpLabels": ["ailab-stack", "ailab-owner"]})
 def required_tags(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
-    if res.type == t.DYNAMIC:
+    if res.type == tokens.DYNAMIC_RESOURCE:
         for node in t.queued_tpu_nodes(res):
             missing = [k for k in cfg["gcpLabels"] if not node["labels"].get(k)]
             if missing:
@@ -47,13 +50,13 @@ def required_tags(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
     missing = [k for k in wanted if not present.get(k)]
     if missing:
         yield f"missing {kind}: {', '.join(missing)}"
-    if res.type == t.LAUNCH_TEMPLATE:
+    if res.type == tokens.AWS_EC2_LAUNCH_TEMPLATE:
         for spec in res.get("tagSpecifications") or []:
             inner = spec.get("tags") or {}
             lost = [k for k in wanted if not inner.get(k)]
             if lost:
                 yield f"tagSpecifications[{spec.get('resourceType')}] misses {', '.join(lost)}"
-    if res.type == t.ASG:
+    if res.type == tokens.AWS_AUTOSCALING_GROUP:
         for tag in res.get("tags") or []:
             if tag.get("key") in wanted and not truthy(tag.get("propagateAtLaunch")):
                 yield f"tag {tag.get('key')} does not propagate at launch"
@@ -69,7 +72,7 @@ def _aws_spot(res: Res | None) -> bool:
 
 
 def _template_of(stack: Stack, instance: Res, prop: str = "launchTemplate") -> Res | None:
-    for template in stack.of_type(t.LAUNCH_TEMPLATE):
+    for template in stack.of_type(tokens.AWS_EC2_LAUNCH_TEMPLATE):
         if instance.refers_to(prop, template):
             return template
     return None
@@ -81,13 +84,13 @@ def _gce_spot(res: Res) -> bool:
 
 
 def _aws_spot_findings(stack: Stack) -> Iterator[Finding]:
-    for inst in stack.of_type(t.EC2_INSTANCE):
+    for inst in stack.of_type(tokens.AWS_EC2_INSTANCE):
         if not t.is_aws_accelerator_type(str(inst.get("instanceType") or "")):
             continue
         template = _template_of(stack, inst) if inst.get("launchTemplate") else None
         if not (_aws_spot(inst) or _aws_spot(template) or _exempt(inst, template)):
             yield inst, "accelerator instance runs on-demand (no spot market options)"
-    for group in stack.of_type(t.ASG):
+    for group in stack.of_type(tokens.AWS_AUTOSCALING_GROUP):
         dist = group.get("mixedInstancesPolicy.instancesDistribution")
         if isinstance(dist, Mapping):
             on_demand = dist.get("onDemandPercentageAboveBaseCapacity")
@@ -103,7 +106,7 @@ def _aws_spot_findings(stack: Stack) -> Iterator[Finding]:
 @stack_rule("spot-required", "Lab accelerators run on spot unless exempted", FINOPS,
             Severity.MEDIUM, "Use spot/preemptible capacity, or exempt on purpose: set "
             "ailab:spotExempt to the reason (tag ailab:spot-exempt / label ailab-spot-exempt).",
-            (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE, t.ASG, *t.GCE_MACHINES, t.TPU_VM, t.DYNAMIC))
+            (*t.AWS_MACHINES, *t.GCE_MACHINES, tokens.GCP_TPU_V2_VM, tokens.DYNAMIC_RESOURCE))
 def spot_required(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
     """pulumi-gcp's V2QueuedResource is not judged (it cannot express spot); ailab's
     dynamic queued slice can and is."""
@@ -112,11 +115,11 @@ def spot_required(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
         gpu = t.is_gcp_gpu_machine(str(vm.get("machineType") or ""), vm.get("guestAccelerators"))
         if gpu and not (_gce_spot(vm) or _exempt(vm)):
             yield vm, "GPU VM runs on-demand (scheduling.provisioningModel is not SPOT)"
-    for tpu in stack.of_type(t.TPU_VM):
+    for tpu in stack.of_type(tokens.GCP_TPU_V2_VM):
         sched = tpu.get("schedulingConfig") or {}
         if not (truthy(sched.get("spot")) or truthy(sched.get("preemptible")) or _exempt(tpu)):
             yield tpu, "TPU VM runs on-demand (schedulingConfig.spot is not set)"
-    for queued in stack.of_type(t.DYNAMIC):
+    for queued in stack.of_type(tokens.DYNAMIC_RESOURCE):
         for node in t.queued_tpu_nodes(queued):
             if not (node["spot"] or node["labels"].get(SPOT_EXEMPT_LABEL)):
                 yield queued, "queued TPU slice asks for on-demand capacity (spot is off)"
@@ -131,15 +134,17 @@ def _positive(value: Any) -> bool:
 
 @stack_rule("budget-present", "The stack declares a budget with alerts", FINOPS, Severity.HIGH,
             "Set ailab:budgetMonthlyUsd and ailab:budgetEmails (an AWS Budget or GCP billing "
-            "budget with alert thresholds).", (t.AWS_BUDGET, t.GCP_BUDGET))
+            "budget with alert thresholds).", (tokens.AWS_BUDGETS_BUDGET,
+                                               tokens.GCP_BILLING_BUDGET))
 def budget_present(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
-    billable = [r for r in stack.resources if r.type not in (t.AWS_BUDGET, t.GCP_BUDGET)
+    billable = [r for r in stack.resources if r.type not in (tokens.AWS_BUDGETS_BUDGET,
+                                                             tokens.GCP_BILLING_BUDGET)
                 and (r.type.startswith("aws:") or r.type.startswith("gcp:"))]
-    budgets = stack.of_type(t.AWS_BUDGET, t.GCP_BUDGET)
+    budgets = stack.of_type(tokens.AWS_BUDGETS_BUDGET, tokens.GCP_BILLING_BUDGET)
     if billable and not budgets:
         yield None, "no AWS Budget or GCP billing budget in the stack"
     for budget in budgets:
-        if budget.type == t.AWS_BUDGET:
+        if budget.type == tokens.AWS_BUDGETS_BUDGET:
             limit, alerts = budget.get("limitAmount"), budget.get("notifications")
         else:
             limit = budget.get("amount.specifiedAmount.units") or (
@@ -161,15 +166,16 @@ def _stops(alarm: Res) -> bool:
 @stack_rule("gpu-auto-stop", "GPU instances stop themselves when idle", FINOPS, Severity.HIGH,
             "Keep ailab:autoStopMinutes > 0 (a CloudWatch alarm with the ec2:stop action per "
             "instance; on GCE a max run duration or an instance schedule).",
-            (t.EC2_INSTANCE, t.METRIC_ALARM, t.GCE_INSTANCE))
+            (tokens.AWS_EC2_INSTANCE, tokens.AWS_CLOUDWATCH_METRIC_ALARM,
+             tokens.GCP_COMPUTE_INSTANCE))
 def gpu_auto_stop(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
-    alarms = [a for a in stack.of_type(t.METRIC_ALARM) if _stops(a)]
-    for inst in stack.of_type(t.EC2_INSTANCE):
+    alarms = [a for a in stack.of_type(tokens.AWS_CLOUDWATCH_METRIC_ALARM) if _stops(a)]
+    for inst in stack.of_type(tokens.AWS_EC2_INSTANCE):
         if not t.is_aws_accelerator_type(str(inst.get("instanceType") or "")):
             continue
         if not any(a.refers_to("dimensions", inst) for a in alarms):
             yield inst, "GPU instance has no idle alarm that stops it"
-    for vm in stack.of_type(t.GCE_INSTANCE):
+    for vm in stack.of_type(tokens.GCP_COMPUTE_INSTANCE):
         if not t.is_gcp_gpu_machine(str(vm.get("machineType") or ""), vm.get("guestAccelerators")):
             continue
         if not (vm.get("scheduling.maxRunDuration") or vm.get("resourcePolicies")
@@ -186,15 +192,15 @@ def catalog_types() -> frozenset[str]:
 
 
 def _machine_types(res: Res) -> list[str]:
-    if res.type in (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE):
+    if res.type in (tokens.AWS_EC2_INSTANCE, tokens.AWS_EC2_LAUNCH_TEMPLATE):
         return [str(res.get("instanceType"))] if res.get("instanceType") else []
-    if res.type == t.ASG:
+    if res.type == tokens.AWS_AUTOSCALING_GROUP:
         overrides = res.get("mixedInstancesPolicy.launchTemplate.overrides") or []
         return [str(o["instanceType"]) for o in overrides if o.get("instanceType")]
     if res.type in t.GCE_MACHINES:
         value = str(res.get("machineType") or "")
         return [value.rsplit("/", 1)[-1]] if value else []
-    if res.type == t.TPU_VM:
+    if res.type == tokens.GCP_TPU_V2_VM:
         name = t.tpu_type_name(dict(res.props))
         return [name] if name else []
     return [n["type"] for n in t.queued_tpu_nodes(res) if n["type"]]
@@ -203,7 +209,7 @@ def _machine_types(res: Res) -> list[str]:
 @resource_rule("allowed-instance-types", "Machines use allowed instance types", FINOPS,
                Severity.MEDIUM, "Pick a type the price catalog knows (ailab catalog show) or "
                "add its pattern to the rule's allowed list in the policy config.",
-               (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE, t.ASG, *t.GCE_MACHINES, t.TPU_VM,
+               (*t.AWS_MACHINES, *t.GCE_MACHINES, tokens.GCP_TPU_V2_VM,
                 *t.QUEUED_TPUS),
                config={"allowed": [], "extraAllowed": []})
 def allowed_instance_types(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ailab.core import tokens
 from ailab.guardrails import types as t
 from ailab.guardrails.model import Res, Severity, resource_rule, truthy
 
@@ -62,15 +63,16 @@ def _gcp_ports(allow: Mapping[str, Any]) -> list[int]:
 @resource_rule("no-admin-ports-from-internet", "No SSH or RDP from 0.0.0.0/0", NET,
                Severity.CRITICAL, "Limit port 22/3389 to your network's CIDR (ailab:sshCidr) "
                "or use SSM Session Manager / IAP TCP forwarding (35.235.240.0/20).",
-               (t.SECURITY_GROUP, t.SG_RULE, t.SG_INGRESS_RULE, t.GCE_FIREWALL))
+               (tokens.AWS_EC2_SECURITY_GROUP, tokens.AWS_EC2_SECURITY_GROUP_RULE,
+                tokens.AWS_VPC_SECURITY_GROUP_INGRESS_RULE, tokens.GCP_COMPUTE_FIREWALL))
 def no_admin_ports_from_internet(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
-    if res.type == t.SECURITY_GROUP:
+    if res.type == tokens.AWS_EC2_SECURITY_GROUP:
         for i, rule in enumerate(res.get("ingress") or []):
             yield from _aws_rule_findings(rule, f"ingress[{i}]")
-    elif res.type == t.SG_RULE:
+    elif res.type == tokens.AWS_EC2_SECURITY_GROUP_RULE:
         if res.get("type") == "ingress":
             yield from _aws_rule_findings(res.props, "ingress rule")
-    elif res.type == t.SG_INGRESS_RULE:
+    elif res.type == tokens.AWS_VPC_SECURITY_GROUP_INGRESS_RULE:
         yield from _aws_rule_findings(res.props, "ingress rule")
     else:
         if str(res.get("direction") or "INGRESS") != "INGRESS" or truthy(res.get("disabled")):
@@ -99,23 +101,24 @@ def _gce_cluster_node(res: Res) -> bool:
 @resource_rule("no-public-ip-cluster-nodes", "Cluster nodes have no public IP", NET,
                Severity.HIGH, "Put cluster nodes in private subnets without public addresses; "
                "reach them through SSM/IAP and egress through NAT.",
-               (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE, *t.GCE_MACHINES, t.TPU_VM, *t.QUEUED_TPUS))
+               (tokens.AWS_EC2_INSTANCE, tokens.AWS_EC2_LAUNCH_TEMPLATE, *t.GCE_MACHINES,
+                tokens.GCP_TPU_V2_VM, *t.QUEUED_TPUS))
 def no_public_ip_cluster_nodes(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
     """Cluster nodes: EC2 instances in a placement group or from a launch template,
     launch templates (pools and clusters), GCE templates and multi-NIC/placed VMs,
     TPU VMs and queued TPU slices. A stand-alone lab machine may have a public IP."""
-    if res.type == t.EC2_INSTANCE:
+    if res.type == tokens.AWS_EC2_INSTANCE:
         clustered = res.get("placementGroup") or res.get("launchTemplate")
         if clustered and truthy(res.get("associatePublicIpAddress")):
             yield "cluster node gets a public IP (associatePublicIpAddress)"
-    elif res.type == t.LAUNCH_TEMPLATE:
+    elif res.type == tokens.AWS_EC2_LAUNCH_TEMPLATE:
         for i, nic in enumerate(res.get("networkInterfaces") or []):
             if truthy(nic.get("associatePublicIpAddress")):
                 yield f"networkInterfaces[{i}] associates a public IP"
     elif res.type in t.GCE_MACHINES:
         if _gce_cluster_node(res) and _gce_external(res):
             yield "cluster node has an external IP (networkInterfaces.accessConfigs)"
-    elif res.type == t.TPU_VM:
+    elif res.type == tokens.GCP_TPU_V2_VM:
         if truthy(res.get("networkConfig.enableExternalIps")):
             yield "TPU VM has external IPs (networkConfig.enableExternalIps)"
     else:

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ailab.core import tokens
 from ailab.guardrails import types as t
 from ailab.guardrails.model import (
     Finding,
@@ -26,13 +27,13 @@ SEC = "security"
 @resource_rule("ebs-encrypted", "EBS volumes and instance block devices are encrypted",
                SEC, Severity.HIGH, "Set encrypted=True on every EBS volume, root block "
                "device and launch-template block device mapping.",
-               (t.EBS_VOLUME, t.EC2_INSTANCE, t.LAUNCH_TEMPLATE))
+               (tokens.AWS_EBS_VOLUME, tokens.AWS_EC2_INSTANCE, tokens.AWS_EC2_LAUNCH_TEMPLATE))
 def ebs_encrypted(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
-    if res.type == t.EBS_VOLUME:
+    if res.type == tokens.AWS_EBS_VOLUME:
         if not truthy(res.get("encrypted")):
             yield "EBS volume is not encrypted"
         return
-    if res.type == t.EC2_INSTANCE:
+    if res.type == tokens.AWS_EC2_INSTANCE:
         root = res.get("rootBlockDevice")
         if root is None and res.get("launchTemplate") is None:
             yield "root block device has no encryption setting (unencrypted by default)"
@@ -50,7 +51,7 @@ def ebs_encrypted(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
 
 @resource_rule("efs-encrypted", "EFS file systems are encrypted at rest", SEC, Severity.HIGH,
                "Set encrypted=True on the EFS file system (it cannot be changed later).",
-               (t.EFS,))
+               (tokens.AWS_EFS_FILE_SYSTEM,))
 def efs_encrypted(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
     if not truthy(res.get("encrypted")):
         yield "EFS file system is not encrypted at rest"
@@ -59,7 +60,7 @@ def efs_encrypted(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
 @resource_rule("fsx-encrypted", "FSx for Lustre uses a persistent, KMS-encrypted deployment",
                SEC, Severity.MEDIUM, "Use deploymentType PERSISTENT_2 (KMS-encrypted at rest, "
                "optionally with kmsKeyId); scratch types use keys you cannot audit or revoke.",
-               (t.FSX_LUSTRE,))
+               (tokens.AWS_FSX_LUSTRE_FILE_SYSTEM,))
 def fsx_encrypted(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
     deployment = str(res.get("deploymentType") or "SCRATCH_1")
     if not deployment.startswith("PERSISTENT"):
@@ -69,17 +70,17 @@ def fsx_encrypted(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
 @resource_rule("pd-encrypted", "Persistent disks use Google-managed or Cloud KMS keys", SEC,
                Severity.HIGH, "Drop raw/RSA customer-supplied keys; use kmsKeySelfLink "
                "(CMEK) or the default Google-managed encryption.",
-               (t.GCE_DISK, t.GCE_INSTANCE, *t.GCE_TEMPLATES))
+               (tokens.GCP_COMPUTE_DISK, tokens.GCP_COMPUTE_INSTANCE, *t.GCE_TEMPLATES))
 def pd_encrypted(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
     """GCP always encrypts PD; a raw or RSA-wrapped key in the program puts the key
     material into stack state, and losing it loses the disk."""
-    if res.type == t.GCE_DISK:
+    if res.type == tokens.GCP_COMPUTE_DISK:
         key = res.get("diskEncryptionKey") or {}
         for field in ("rawKey", "rsaEncryptedKey"):
             if key.get(field):
                 yield f"diskEncryptionKey.{field} holds key material in the stack"
         return
-    if res.type == t.GCE_INSTANCE:
+    if res.type == tokens.GCP_COMPUTE_INSTANCE:
         disks = [("bootDisk", res.get("bootDisk") or {})]
         disks += [(f"attachedDisks[{i}]", d) for i, d in enumerate(res.get("attachedDisks") or [])]
         for where, disk in disks:
@@ -120,9 +121,9 @@ def _sse_problem(res: Res) -> str | None:
 
 @stack_rule("s3-encrypted", "S3 buckets have default server-side encryption", SEC, Severity.HIGH,
             "Add aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm aws:kms.",
-            (*t.S3_BUCKETS, t.S3_SSE, t.S3_SSE_V2))
+            (*t.S3_BUCKETS, *t.S3_SSE))
 def s3_encrypted(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
-    yield from _bucket_findings(stack, (t.S3_SSE, t.S3_SSE_V2), "serverSideEncryptionConfiguration",
+    yield from _bucket_findings(stack, t.S3_SSE, "serverSideEncryptionConfiguration",
                                 _sse_problem, "bucket has no server-side encryption configuration")
 
 
@@ -136,15 +137,16 @@ def _pab_problem(res: Res) -> str | None:
 
 @stack_rule("s3-public-access-block", "S3 buckets block every form of public access", SEC,
             Severity.CRITICAL, "Add aws.s3.BucketPublicAccessBlock with all four block/ignore/"
-            "restrict flags True.", (*t.S3_BUCKETS, t.S3_PAB))
+            "restrict flags True.", (*t.S3_BUCKETS, tokens.AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK))
 def s3_public_access_block(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
-    yield from _bucket_findings(stack, (t.S3_PAB,), None, _pab_problem,
+    yield from _bucket_findings(stack, (tokens.AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK,), None,
+                                _pab_problem,
                                 "bucket has no public access block")
 
 
 @resource_rule("gcs-public-access-prevention", "GCS buckets enforce public access prevention",
                SEC, Severity.CRITICAL, "Set public_access_prevention=\"enforced\" on the bucket.",
-               (t.GCS_BUCKET,))
+               (tokens.GCP_STORAGE_BUCKET,))
 def gcs_public_access_prevention(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
     if res.get("publicAccessPrevention") != "enforced":
         yield f"publicAccessPrevention is {res.get('publicAccessPrevention')!r}, not 'enforced'"
@@ -152,7 +154,7 @@ def gcs_public_access_prevention(res: Res, cfg: Mapping[str, Any]) -> Iterator[s
 
 @resource_rule("gcs-uniform-access", "GCS buckets use uniform bucket-level access", SEC,
                Severity.HIGH, "Set uniform_bucket_level_access=True (IAM only, no object ACLs).",
-               (t.GCS_BUCKET,))
+               (tokens.GCP_STORAGE_BUCKET,))
 def gcs_uniform_access(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
     if not truthy(res.get("uniformBucketLevelAccess")):
         yield "uniformBucketLevelAccess is off (object ACLs can make objects public)"
@@ -160,10 +162,10 @@ def gcs_uniform_access(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
 
 @resource_rule("imdsv2", "EC2 instances and launch templates require IMDSv2", SEC, Severity.HIGH,
                "Set metadata_options http_tokens=\"required\" (instance or launch template).",
-               (t.EC2_INSTANCE, t.LAUNCH_TEMPLATE))
+               (tokens.AWS_EC2_INSTANCE, tokens.AWS_EC2_LAUNCH_TEMPLATE))
 def imdsv2(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
     """Instances launched from a template inherit its setting (checked on the template)."""
-    if res.type == t.EC2_INSTANCE and res.get("launchTemplate") and \
+    if res.type == tokens.AWS_EC2_INSTANCE and res.get("launchTemplate") and \
             res.get("metadataOptions") is None:
         return
     if res.get("metadataOptions.httpEndpoint") == "disabled":
@@ -197,7 +199,8 @@ GCP_PRIMITIVE_ROLES = ("roles/owner", "roles/editor")
 @resource_rule("iam-no-wildcard-admin", "No IAM policy allows all actions on all resources",
                SEC, Severity.CRITICAL, "List the actions and resource ARNs the workload needs; "
                "never Action \"*\" on Resource \"*\", AdministratorAccess or roles/owner|editor.",
-               (*t.IAM_POLICY_TYPES, t.IAM_ROLE, *t.IAM_ATTACHMENT_TYPES, *t.GCP_IAM_TYPES))
+               (*t.IAM_POLICY_TYPES, tokens.AWS_IAM_ROLE, *t.IAM_ATTACHMENT_TYPES,
+                *t.GCP_IAM_TYPES))
 def iam_no_wildcard_admin(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
     if res.type in t.IAM_ATTACHMENT_TYPES:
         if res.get("policyArn") in ADMIN_POLICY_ARNS:
@@ -207,7 +210,7 @@ def iam_no_wildcard_admin(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
         if res.get("role") in GCP_PRIMITIVE_ROLES:
             yield f"grants the primitive role {res.get('role')}"
         return
-    docs = [res.get("policy")] if res.type != t.IAM_ROLE else [
+    docs = [res.get("policy")] if res.type != tokens.AWS_IAM_ROLE else [
         p.get("policy") for p in res.get("inlinePolicies") or [] if isinstance(p, Mapping)]
     for doc in docs:
         for stmt in _statements(doc):
@@ -217,7 +220,7 @@ def iam_no_wildcard_admin(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
             resources = _as_list(stmt.get("Resource"))
             if any(a in ("*", "*:*") for a in actions) and "*" in resources:
                 yield "a statement allows Action \"*\" on Resource \"*\""
-    if res.type == t.IAM_ROLE:
+    if res.type == tokens.AWS_IAM_ROLE:
         for arn in res.get("managedPolicyArns") or []:
             if arn in ADMIN_POLICY_ARNS:
                 yield f"attaches {arn}"
@@ -231,10 +234,10 @@ def _default_sa(email: Any) -> bool:
 @resource_rule("gce-default-sa-scope", "No GCE default service account with the cloud-platform "
                "scope", SEC, Severity.HIGH, "Attach a dedicated gcp.serviceaccount.Account with "
                "only the roles the VM needs (or no service account at all).",
-               (*t.GCE_MACHINES, t.TPU_VM, t.DYNAMIC))
+               (*t.GCE_MACHINES, tokens.GCP_TPU_V2_VM, tokens.DYNAMIC_RESOURCE))
 def gce_default_sa_scope(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
     accounts = [n["serviceAccount"] for n in t.queued_tpu_nodes(res)] \
-        if res.type == t.DYNAMIC else [res.get("serviceAccount")]
+        if res.type == tokens.DYNAMIC_RESOURCE else [res.get("serviceAccount")]
     for account in accounts:
         if isinstance(account, Mapping):
             yield from _default_sa_findings(account)
@@ -270,11 +273,14 @@ def gce_shielded_vm(res: Res, cfg: Mapping[str, Any]) -> Iterator[str]:
 @stack_rule("gce-os-login", "GCE and TPU VMs use OS Login, not project SSH keys", SEC,
             Severity.MEDIUM, "Set metadata enable-oslogin=\"TRUE\" on the VM (or project-wide) "
             "and grant roles/compute.osLogin instead of adding SSH keys.",
-            (*t.GCE_MACHINES, t.TPU_VM, t.DYNAMIC, *t.GCP_PROJECT_METADATA))
+            (*t.GCE_MACHINES, tokens.GCP_TPU_V2_VM, tokens.DYNAMIC_RESOURCE,
+             *t.GCP_PROJECT_METADATA))
 def gce_os_login(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
     project_wide = any(_oslogin_on(r) for r in stack.of_type(*t.GCP_PROJECT_METADATA))
-    vms = [(vm, vm.get("metadata") or {}) for vm in stack.of_type(*t.GCE_MACHINES, t.TPU_VM)]
-    vms += [(q, n["metadata"]) for q in stack.of_type(t.DYNAMIC) for n in t.queued_tpu_nodes(q)]
+    vms = [(vm, vm.get("metadata") or {}) for vm in stack.of_type(*t.GCE_MACHINES,
+                                                                  tokens.GCP_TPU_V2_VM)]
+    vms += [(q, n["metadata"]) for q in stack.of_type(tokens.DYNAMIC_RESOURCE)
+            for n in t.queued_tpu_nodes(q)]
     for vm, metadata in vms:
         if "ssh-keys" in metadata or "sshKeys" in metadata:
             yield vm, "metadata carries SSH keys (use OS Login instead)"

@@ -1,66 +1,40 @@
-"""Resource type tokens the guardrails inspect, grouped by what they are."""
+"""Groups of resource type tokens the guardrails inspect (tokens from ``ailab.core.tokens``)."""
 
 from __future__ import annotations
 
 import re
 
-# AWS
-EC2_INSTANCE = "aws:ec2/instance:Instance"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-ASG = "aws:autoscaling/group:Group"
-EBS_VOLUME = "aws:ebs/volume:Volume"
-S3_BUCKET = "aws:s3/bucket:Bucket"
-S3_BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
-S3_PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-S3_SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-S3_SSE_V2 = ("aws:s3/bucketServerSideEncryptionConfigurationV2:"
-             "BucketServerSideEncryptionConfigurationV2")
-S3_VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
-S3_VERSIONING_V2 = "aws:s3/bucketVersioningV2:BucketVersioningV2"
-S3_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-S3_LIFECYCLE_V2 = "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
-EFS = "aws:efs/fileSystem:FileSystem"
-FSX_LUSTRE = "aws:fsx/lustreFileSystem:LustreFileSystem"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-IAM_POLICY_TYPES = ("aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy",
-                    "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy")
-IAM_ROLE = "aws:iam/role:Role"
-IAM_ATTACHMENT_TYPES = ("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-                        "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-                        "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
-                        "aws:iam/policyAttachment:PolicyAttachment")
-AWS_BUDGET = "aws:budgets/budget:Budget"
-METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-EIP = "aws:ec2/eip:Eip"
-NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
-VPC = "aws:ec2/vpc:Vpc"
+from ailab.core import tokens, tpu
 
-S3_BUCKETS = (S3_BUCKET, S3_BUCKET_V2)
+# AWS
+S3_BUCKETS = (tokens.AWS_S3_BUCKET, tokens.AWS_S3_BUCKET_V2)
+S3_SSE = (tokens.AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION,
+          tokens.AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION_V2)
+S3_VERSIONING = (tokens.AWS_S3_BUCKET_VERSIONING, tokens.AWS_S3_BUCKET_VERSIONING_V2)
+S3_LIFECYCLE = (tokens.AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION,
+                tokens.AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION_V2)
+IAM_POLICY_TYPES = (tokens.AWS_IAM_POLICY, tokens.AWS_IAM_ROLE_POLICY,
+                    tokens.AWS_IAM_USER_POLICY, tokens.AWS_IAM_GROUP_POLICY)
+IAM_ATTACHMENT_TYPES = (tokens.AWS_IAM_ROLE_POLICY_ATTACHMENT,
+                        tokens.AWS_IAM_USER_POLICY_ATTACHMENT,
+                        tokens.AWS_IAM_GROUP_POLICY_ATTACHMENT,
+                        tokens.AWS_IAM_POLICY_ATTACHMENT)
+AWS_MACHINES = (tokens.AWS_EC2_INSTANCE, tokens.AWS_EC2_LAUNCH_TEMPLATE,
+                tokens.AWS_AUTOSCALING_GROUP)
 
 # GCP
-GCE_INSTANCE = "gcp:compute/instance:Instance"
-GCE_TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate"
-GCE_REGION_TEMPLATE = "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate"
-GCE_DISK = "gcp:compute/disk:Disk"
-GCE_FIREWALL = "gcp:compute/firewall:Firewall"
-GCS_BUCKET = "gcp:storage/bucket:Bucket"
-FILESTORE = "gcp:filestore/instance:Instance"
-TPU_VM = "gcp:tpu/v2Vm:V2Vm"
-TPU_QUEUED = "gcp:tpu/v2QueuedResource:V2QueuedResource"
-GCP_BUDGET = "gcp:billing/budget:Budget"
-GCP_SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
-GCP_PROJECT_METADATA = ("gcp:compute/projectMetadata:ProjectMetadata",
-                        "gcp:compute/projectMetadataItem:ProjectMetadataItem")
-GCP_IAM_TYPES = ("gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding")
+GCP_PROJECT_METADATA = (tokens.GCP_COMPUTE_PROJECT_METADATA,
+                        tokens.GCP_COMPUTE_PROJECT_METADATA_ITEM)
+GCP_IAM_TYPES = (tokens.GCP_PROJECTS_IAM_MEMBER, tokens.GCP_PROJECTS_IAM_BINDING)
 
-GCE_TEMPLATES = (GCE_TEMPLATE, GCE_REGION_TEMPLATE)
-GCE_MACHINES = (GCE_INSTANCE, *GCE_TEMPLATES)
+GCE_TEMPLATES = (tokens.GCP_COMPUTE_INSTANCE_TEMPLATE,
+                 tokens.GCP_COMPUTE_REGION_INSTANCE_TEMPLATE)
+GCE_MACHINES = (tokens.GCP_COMPUTE_INSTANCE, *GCE_TEMPLATES)
 
 # Data stores: what teardown must not silently delete.
-DATA_STORES = (S3_BUCKET, S3_BUCKET_V2, EBS_VOLUME, EFS, FSX_LUSTRE, GCS_BUCKET, GCE_DISK,
-               FILESTORE)
+DATA_STORES = (*S3_BUCKETS, tokens.AWS_EBS_VOLUME, tokens.AWS_EFS_FILE_SYSTEM,
+               tokens.AWS_FSX_LUSTRE_FILE_SYSTEM, tokens.GCP_STORAGE_BUCKET,
+               tokens.GCP_COMPUTE_DISK, tokens.GCP_FILESTORE_INSTANCE)
 
 _GPU_FAMILY = re.compile(r"^(p\d+[a-z]*|g\d+[a-z]*|gr\d+|trn\d+[a-z]*|inf\d+|dl\d+[a-z]*)\.")
 _GCP_GPU_MACHINE = re.compile(r"^(a2|a3|a4|g2|g4)-")
@@ -77,31 +51,15 @@ def is_gcp_gpu_machine(machine_type: str, accelerators: object = None) -> bool:
     return bool(_GCP_GPU_MACHINE.match(name)) or bool(accelerators)
 
 
-DYNAMIC = "pulumi-python:dynamic:Resource"
 """ailab's queued TPU slice is a dynamic resource (kind tpu.v2.QueuedResource):
 pulumi-gcp's V2QueuedResource cannot ask for spot capacity."""
 QUEUED_TPU_KIND = "tpu.v2.QueuedResource"
-QUEUED_TPUS = (TPU_QUEUED, DYNAMIC)
-
-_TPU_GENERATIONS = {"V2": ("v2", 2), "V3": ("v3", 2), "V4": ("v4", 2), "V5P": ("v5p", 2),
-                    "V5LITE_POD": ("v5litepod", 1), "V6E": ("v6e", 1)}
-
+QUEUED_TPUS = (tokens.GCP_TPU_V2_QUEUED_RESOURCE, tokens.DYNAMIC_RESOURCE)
 
 def tpu_type_name(node: dict) -> str | None:
-    """Catalog name of a TPU node: accelerator type, or type+topology (v5e 2x4 -> v5litepod-8;
-    v4/v5p names count TensorCores, two per chip)."""
-    explicit = node.get("acceleratorType") or node.get("accelerator_type")
-    if explicit:
-        return f"tpu-{explicit}"
-    config = node.get("acceleratorConfig") or node.get("accelerator_config") or {}
-    gen = _TPU_GENERATIONS.get(str(config.get("type", "")).upper())
-    dims = str(config.get("topology", "")).split("x")
-    if gen is None or not all(d.isdigit() for d in dims):
-        return None
-    chips = 1
-    for d in dims:
-        chips *= int(d)
-    return f"tpu-{gen[0]}-{chips * gen[1]}"
+    """Catalog name of a TPU node (``tpu-v5litepod-8``), or None when it cannot be told."""
+    found = tpu.node_type(node)
+    return tpu.catalog_name(found) if found else None
 
 
 def queued_tpu_nodes(res: object) -> list[dict]:
@@ -110,13 +68,13 @@ def queued_tpu_nodes(res: object) -> list[dict]:
     labels, metadata, serviceAccount {email, scopes}."""
     type_ = getattr(res, "type", "")
     get = res.get  # type: ignore[attr-defined]
-    if type_ == TPU_QUEUED:
+    if type_ == tokens.GCP_TPU_V2_QUEUED_RESOURCE:
         nodes = [(s.get("node") or {}) for s in get("tpu.nodeSpecs") or []]
         return [{"type": tpu_type_name(n), "spot": None, "labels": {}, "metadata": {},
                  "serviceAccount": None,
                  "externalIps": bool((n.get("networkConfig") or {}).get("enableExternalIps"))}
                 for n in nodes]
-    if type_ != DYNAMIC or get("kind") != QUEUED_TPU_KIND:
+    if type_ != tokens.DYNAMIC_RESOURCE or get("kind") != QUEUED_TPU_KIND:
         return []
     node = get("node") or {}
     account = node.get("service_account") or None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ailab.core import tokens
 from ailab.costs import storage_prices
 from ailab.costs.stack_pricing.common import (
     SPOT_NOTE,
@@ -28,40 +29,40 @@ from ailab.costs.stack_pricing.registry import (
     unpriced,
 )
 
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+ALARM = tokens.AWS_CLOUDWATCH_METRIC_ALARM
+LAUNCH_TEMPLATE = tokens.AWS_EC2_LAUNCH_TEMPLATE
 
 free("networking without an hourly charge",
-     "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/routeTable:RouteTable",
-     "aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:ec2/route:Route",
-     "aws:ec2/internetGateway:InternetGateway", "aws:ec2/securityGroup:SecurityGroup",
-     "aws:ec2/securityGroupRule:SecurityGroupRule",
-     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-     "aws:ec2/placementGroup:PlacementGroup", "aws:ec2/eipAssociation:EipAssociation",
-     "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation",
-     "aws:ec2/networkAcl:NetworkAcl", "aws:ec2/keyPair:KeyPair",
-     "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener",
-     "aws:lb/targetGroupAttachment:TargetGroupAttachment")
+     tokens.AWS_EC2_VPC, tokens.AWS_EC2_SUBNET, tokens.AWS_EC2_ROUTE_TABLE,
+     tokens.AWS_EC2_ROUTE_TABLE_ASSOCIATION, tokens.AWS_EC2_ROUTE,
+     tokens.AWS_EC2_INTERNET_GATEWAY, tokens.AWS_EC2_SECURITY_GROUP,
+     tokens.AWS_EC2_SECURITY_GROUP_RULE,
+     tokens.AWS_VPC_SECURITY_GROUP_INGRESS_RULE,
+     tokens.AWS_VPC_SECURITY_GROUP_EGRESS_RULE,
+     tokens.AWS_EC2_PLACEMENT_GROUP, tokens.AWS_EC2_EIP_ASSOCIATION,
+     tokens.AWS_EC2_MAIN_ROUTE_TABLE_ASSOCIATION,
+     tokens.AWS_EC2_NETWORK_ACL, tokens.AWS_EC2_KEY_PAIR,
+     tokens.AWS_LB_TARGET_GROUP, tokens.AWS_LB_LISTENER,
+     tokens.AWS_LB_TARGET_GROUP_ATTACHMENT)
 free("priced with the instances or groups that use it", LAUNCH_TEMPLATE,
-     "aws:ec2/volumeAttachment:VolumeAttachment")
-free("IAM has no charge", "aws:iam/role:Role", "aws:iam/policy:Policy",
-     "aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-     "aws:iam/instanceProfile:InstanceProfile")
+     tokens.AWS_EC2_VOLUME_ATTACHMENT)
+free("IAM has no charge", tokens.AWS_IAM_ROLE, tokens.AWS_IAM_POLICY,
+     tokens.AWS_IAM_ROLE_POLICY, tokens.AWS_IAM_ROLE_POLICY_ATTACHMENT,
+     tokens.AWS_IAM_INSTANCE_PROFILE)
 free("bucket settings: their effect is noted on the bucket line",
-     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-     "aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2",
-     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
-     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-     "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
-     "aws:s3/bucketIntelligentTieringConfiguration:BucketIntelligentTieringConfiguration",
-     "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketOwnershipControls:BucketOwnershipControls")
-free("mount points and links of priced file systems", "aws:efs/mountTarget:MountTarget",
-     "aws:efs/accessPoint:AccessPoint",
-     "aws:fsx/dataRepositoryAssociation:DataRepositoryAssociation")
-free("budgets without actions are free", "aws:budgets/budget:Budget")
-free("the provider itself", "pulumi:providers:aws")
+     tokens.AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK,
+     tokens.AWS_S3_BUCKET_VERSIONING, tokens.AWS_S3_BUCKET_VERSIONING_V2,
+     tokens.AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION,
+     tokens.AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION_V2,
+     tokens.AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION,
+     tokens.AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION_V2,
+     tokens.AWS_S3_BUCKET_INTELLIGENT_TIERING_CONFIGURATION,
+     tokens.AWS_S3_BUCKET_POLICY, tokens.AWS_S3_BUCKET_OWNERSHIP_CONTROLS)
+free("mount points and links of priced file systems", tokens.AWS_EFS_MOUNT_TARGET,
+     tokens.AWS_EFS_ACCESS_POINT,
+     tokens.AWS_FSX_DATA_REPOSITORY_ASSOCIATION)
+free("budgets without actions are free", tokens.AWS_BUDGETS_BUDGET)
+free("the provider itself", tokens.PROVIDER_AWS)
 
 
 def _public_ip_part(ctx: PricingContext, hours: float, count: float = 1.0) -> CostPart:
@@ -105,7 +106,7 @@ def _autostop_note(res: Res, ctx: PricingContext) -> str | None:
     return None
 
 
-@rule("aws:ec2/instance:Instance", usage=("hours_per_month", "egress_gb"))
+@rule(tokens.AWS_EC2_INSTANCE, usage=("hours_per_month", "egress_gb"))
 def ec2_instance(res: Res, ctx: PricingContext) -> CostLine:
     """On-demand or spot hours, root/launch-template volumes (billed even when stopped)
     and a public IPv4 address while running."""
@@ -143,7 +144,7 @@ def _asg_nodes(count: float, base: float, pct_on_demand: float) -> tuple[float, 
     return on_demand + above * pct_on_demand / 100.0, above * (100 - pct_on_demand) / 100.0
 
 
-@rule("aws:autoscaling/group:Group", usage=("hours_per_month", "egress_gb"))
+@rule(tokens.AWS_AUTOSCALING_GROUP, usage=("hours_per_month", "egress_gb"))
 def autoscaling_group(res: Res, ctx: PricingContext) -> CostLine:
     """Desired capacity, split on-demand/spot by the mixed-instances distribution;
     min and max capacity give the range."""
@@ -194,7 +195,7 @@ def autoscaling_group(res: Res, ctx: PricingContext) -> CostLine:
                     range_monthly_usd=(round(low, 4), round(high, 4)))
 
 
-@rule("aws:ebs/volume:Volume")
+@rule(tokens.AWS_EBS_VOLUME)
 def ebs_volume(res: Res, ctx: PricingContext) -> CostLine:
     """GB-months plus provisioned IOPS and throughput above the type's baseline."""
     inputs = res["inputs"]
@@ -203,7 +204,7 @@ def ebs_volume(res: Res, ctx: PricingContext) -> CostLine:
     return new_line(res, ctx, parts, ["billed every hour it exists, attached or not"])
 
 
-@rule("aws:efs/fileSystem:FileSystem", usage=("stored_gb",))
+@rule(tokens.AWS_EFS_FILE_SYSTEM, usage=("stored_gb",))
 def efs(res: Res, ctx: PricingContext) -> CostLine:
     """Stored GB at the Standard (or One Zone) class; depends on usage without stored_gb."""
     inputs = res["inputs"]
@@ -232,7 +233,7 @@ def _lustre_kind(inputs: dict[str, Any]) -> str:
     return f"fsx-lustre-{deployment}{hdd}-{per_unit:g}"
 
 
-@rule("aws:fsx/lustreFileSystem:LustreFileSystem")
+@rule(tokens.AWS_FSX_LUSTRE_FILE_SYSTEM)
 def fsx_lustre(res: Res, ctx: PricingContext) -> CostLine:
     """Provisioned capacity at the deployment type's throughput tier."""
     inputs = res["inputs"]
@@ -246,7 +247,7 @@ def fsx_lustre(res: Res, ctx: PricingContext) -> CostLine:
     return new_line(res, ctx, parts, notes)
 
 
-@rule("aws:ec2/natGateway:NatGateway", usage=("hours_per_month", "processed_gb", "egress_gb"))
+@rule(tokens.AWS_EC2_NAT_GATEWAY, usage=("hours_per_month", "processed_gb", "egress_gb"))
 def nat_gateway(res: Res, ctx: PricingContext) -> CostLine:
     """Hourly charge plus per-GB data processing."""
     hours, basis = ctx.hours(res)
@@ -258,7 +259,7 @@ def nat_gateway(res: Res, ctx: PricingContext) -> CostLine:
     return new_line(res, ctx, parts, hours_per_month=hours, hours_basis=basis)
 
 
-@rule("aws:ec2/eip:Eip", usage=("hours_per_month",))
+@rule(tokens.AWS_EC2_EIP, usage=("hours_per_month",))
 def elastic_ip(res: Res, ctx: PricingContext) -> CostLine:
     """Public IPv4 charge, attached or idle."""
     hours, basis = ctx.hours(res)
@@ -266,7 +267,7 @@ def elastic_ip(res: Res, ctx: PricingContext) -> CostLine:
                     hours_basis=basis)
 
 
-@rule("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2",
+@rule(tokens.AWS_S3_BUCKET, tokens.AWS_S3_BUCKET_V2,
       usage=("stored_gb", "requests", "egress_gb"))
 def s3_bucket(res: Res, ctx: PricingContext) -> CostLine:
     """Stored GB (volume tiers), GET/PUT requests and internet egress from the usage file."""
@@ -280,14 +281,14 @@ def s3_bucket(res: Res, ctx: PricingContext) -> CostLine:
     return new_line(res, ctx, parts, notes)
 
 
-@rule("aws:cloudwatch/metricAlarm:MetricAlarm")
+@rule(tokens.AWS_CLOUDWATCH_METRIC_ALARM)
 def metric_alarm(res: Res, ctx: PricingContext) -> CostLine:
     """Standard-resolution alarm, per alarm-month (the account-wide 10 free are not applied)."""
     quote = extra_price("aws", ctx.region, "monitoring", "metric-alarm", "month")
     return new_line(res, ctx, [part("alarm", 1.0, "alarm-month", quote)])
 
 
-@rule("aws:ec2/vpcEndpoint:VpcEndpoint")
+@rule(tokens.AWS_EC2_VPC_ENDPOINT)
 def vpc_endpoint(res: Res, ctx: PricingContext) -> CostLine:
     """Gateway endpoints (S3, DynamoDB) are free; interface endpoints are not in the table."""
     kind = str(res["inputs"].get("vpcEndpointType") or "Gateway")
@@ -296,7 +297,7 @@ def vpc_endpoint(res: Res, ctx: PricingContext) -> CostLine:
     return free_line(res, ctx, "gateway endpoint: no charge")
 
 
-@rule("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer",
+@rule(tokens.AWS_LB_LOAD_BALANCER, tokens.AWS_ALB_LOAD_BALANCER,
       usage=("hours_per_month", "processed_gb"))
 def load_balancer(res: Res, ctx: PricingContext) -> CostLine:
     """Hourly charge plus capacity units; processed GB gives LCU-hours (bytes dimension)."""

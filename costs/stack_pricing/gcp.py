@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ailab.core import tokens, tpu
 from ailab.core.errors import CatalogError
 from ailab.costs import storage_prices
 from ailab.costs.stack_pricing.common import (
@@ -30,40 +31,32 @@ from ailab.costs.stack_pricing.registry import (
 )
 from ailab.costs.stack_pricing.schedule import scheduled_hours_per_month
 
-INSTANCE = "gcp:compute/instance:Instance"
-MIGS = ("gcp:compute/instanceGroupManager:InstanceGroupManager",
-        "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager")
-AUTOSCALERS = ("gcp:compute/autoscaler:Autoscaler", "gcp:compute/regionAutoscaler:RegionAutoscaler")
-POLICY = "gcp:compute/resourcePolicy:ResourcePolicy"
-POLICY_ATTACHMENT = "gcp:compute/resourcePolicyAttachment:ResourcePolicyAttachment"
-TPU_VM = "gcp:tpu/v2Vm:V2Vm"
+INSTANCE = tokens.GCP_COMPUTE_INSTANCE
+MIGS = (tokens.GCP_COMPUTE_INSTANCE_GROUP_MANAGER,
+        tokens.GCP_COMPUTE_REGION_INSTANCE_GROUP_MANAGER)
+AUTOSCALERS = (tokens.GCP_COMPUTE_AUTOSCALER, tokens.GCP_COMPUTE_REGION_AUTOSCALER)
+POLICY = tokens.GCP_COMPUTE_RESOURCE_POLICY
+POLICY_ATTACHMENT = tokens.GCP_COMPUTE_RESOURCE_POLICY_ATTACHMENT
+TPU_VM = tokens.GCP_TPU_V2_VM
 
 free("networking without an hourly charge",
-     "gcp:compute/network:Network", "gcp:compute/subnetwork:Subnetwork",
-     "gcp:compute/firewall:Firewall", "gcp:compute/router:Router", "gcp:compute/route:Route",
-     "gcp:compute/healthCheck:HealthCheck", "gcp:compute/regionHealthCheck:RegionHealthCheck",
-     "gcp:compute/backendService:BackendService",
-     "gcp:compute/regionBackendService:RegionBackendService")
-free("priced with the groups that use it", "gcp:compute/instanceTemplate:InstanceTemplate",
-     "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate", *AUTOSCALERS)
+     tokens.GCP_COMPUTE_NETWORK, tokens.GCP_COMPUTE_SUBNETWORK,
+     tokens.GCP_COMPUTE_FIREWALL, tokens.GCP_COMPUTE_ROUTER, tokens.GCP_COMPUTE_ROUTE,
+     tokens.GCP_COMPUTE_HEALTH_CHECK, tokens.GCP_COMPUTE_REGION_HEALTH_CHECK,
+     tokens.GCP_COMPUTE_BACKEND_SERVICE,
+     tokens.GCP_COMPUTE_REGION_BACKEND_SERVICE)
+free("priced with the groups that use it", tokens.GCP_COMPUTE_INSTANCE_TEMPLATE,
+     tokens.GCP_COMPUTE_REGION_INSTANCE_TEMPLATE, *AUTOSCALERS)
 free("its schedule is priced on the instances it starts and stops", POLICY, POLICY_ATTACHMENT)
-free("IAM and APIs have no charge", "gcp:serviceaccount/account:Account",
-     "gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding",
-     "gcp:serviceaccount/iAMMember:IAMMember", "gcp:storage/bucketIAMMember:BucketIAMMember",
-     "gcp:storage/bucketIAMBinding:BucketIAMBinding", "gcp:projects/service:Service")
-free("budgets have no charge", "gcp:billing/budget:Budget")
-free("objects are priced as the bucket's stored GB", "gcp:storage/bucketObject:BucketObject")
-free("the provider itself", "pulumi:providers:gcp")
+free("IAM and APIs have no charge", tokens.GCP_SERVICEACCOUNT_ACCOUNT,
+     tokens.GCP_PROJECTS_IAM_MEMBER, tokens.GCP_PROJECTS_IAM_BINDING,
+     tokens.GCP_SERVICEACCOUNT_IAM_MEMBER, tokens.GCP_STORAGE_BUCKET_IAM_MEMBER,
+     tokens.GCP_STORAGE_BUCKET_IAM_BINDING, tokens.GCP_PROJECTS_SERVICE)
+free("budgets have no charge", tokens.GCP_BILLING_BUDGET)
+free("objects are priced as the bucket's stored GB", tokens.GCP_STORAGE_BUCKET_OBJECT)
+free("the provider itself", tokens.PROVIDER_GCP)
 free("notification channels have no charge",
-     "gcp:monitoring/notificationChannel:NotificationChannel")
-
-TPU_API_TYPES: dict[str, tuple[str, int]] = {
-    "V2": ("v2", 2), "V3": ("v3", 2), "V4": ("v4", 2), "V5P": ("v5p", 2),
-    "V5LITE_POD": ("v5litepod", 1), "V6E": ("v6e", 1)}
-"""TPU v2 API ``AcceleratorConfig.type`` -> (type-name prefix, cores per chip): an
-accelerator type's suffix counts TensorCores (2 per chip) up to v5p and chips
-for v5e/v6e (Cloud TPU "TPU versions" page)."""
-
+     tokens.GCP_MONITORING_NOTIFICATION_CHANNEL)
 
 def _region(ctx: PricingContext, inputs: dict[str, Any]) -> str:
     """The resource's region: from its zone or location, else the stack's."""
@@ -184,30 +177,14 @@ def instance_group(res: Res, ctx: PricingContext) -> CostLine:
                     range_monthly_usd=(round(monthly(low), 4), round(monthly(high), 4)))
 
 
-def tpu_type(node: dict[str, Any]) -> str | None:
-    """``v5litepod-8`` from ``acceleratorType``, or from ``acceleratorConfig`` (type + topology)."""
-    accel = node.get("acceleratorType") or node.get("accelerator_type")
-    if accel:
-        return str(accel)
-    config = node.get("acceleratorConfig") or node.get("accelerator_config") or {}
-    known = TPU_API_TYPES.get(str(config.get("type", "")))
-    topology = str(config.get("topology", ""))
-    if known is None or not topology:
-        return None
-    chips = 1
-    for dim in topology.lower().split("x"):
-        chips *= int(dim) if dim.isdigit() else 0
-    return f"{known[0]}-{chips * known[1]}" if chips else None
-
-
 def _tpu_line(res: Res, ctx: PricingContext, accel: str | None, zone: str | None,
               spot: bool) -> CostLine:
     if not accel:
         return unpriced(res, ctx, "no acceleratorType, and no acceleratorConfig with a known "
-                        f"type ({', '.join(TPU_API_TYPES)}) and topology")
+                        f"type ({', '.join(tpu.API_TYPES)}) and topology")
     hours, basis = ctx.hours(res)
     region = _region(ctx, {"zone": zone})
-    parts = [instance_part("gcp", region, accel, spot, hours, catalog_name=f"tpu-{accel}")]
+    parts = [instance_part("gcp", region, accel, spot, hours, catalog_name=tpu.catalog_name(accel))]
     parts += egress_parts(ctx, res, "gcp")
     notes = ["TPU slice priced whole (all chips of the slice)"]
     notes += [SPOT_NOTE] if spot else []
@@ -222,18 +199,18 @@ def tpu_vm(res: Res, ctx: PricingContext) -> CostLine:
     """A TPU VM slice at the catalog's ``tpu-<acceleratorType>`` row."""
     inputs = res["inputs"]
     sched = inputs.get("schedulingConfig") or {}
-    return _tpu_line(res, ctx, tpu_type(inputs), inputs.get("zone"),
+    return _tpu_line(res, ctx, tpu.node_type(inputs), inputs.get("zone"),
                      bool(sched.get("spot") or sched.get("preemptible")))
 
 
-@rule("gcp:tpu/v2QueuedResource:V2QueuedResource", usage=("hours_per_month", "egress_gb"))
+@rule(tokens.GCP_TPU_V2_QUEUED_RESOURCE, usage=("hours_per_month", "egress_gb"))
 def tpu_queued(res: Res, ctx: PricingContext) -> CostLine:
     """A queued TPU request, priced as the slice it asks for once granted."""
     inputs = res["inputs"]
     specs = ((inputs.get("tpu") or {}).get("nodeSpecs") or [{}])
     node = specs[0].get("node") or {}
     zone = inputs.get("zone") or str(specs[0].get("parent", "")).rsplit("/", 1)[-1] or None
-    line = _tpu_line(res, ctx, tpu_type(node), zone, False)
+    line = _tpu_line(res, ctx, tpu.node_type(node), zone, False)
     if len(specs) > 1 and line.status != "unpriced":
         line.parts = [CostPart(p.label + f" x{len(specs)}", (p.quantity or 0) * len(specs),
                                p.unit, p.unit_price_usd, p.price_unit, p.source, p.as_of)
@@ -242,7 +219,7 @@ def tpu_queued(res: Res, ctx: PricingContext) -> CostLine:
     return line
 
 
-@rule("gcp:compute/disk:Disk")
+@rule(tokens.GCP_COMPUTE_DISK)
 def persistent_disk(res: Res, ctx: PricingContext) -> CostLine:
     """GB-months plus provisioned IOPS/throughput above the type's baseline."""
     inputs = res["inputs"]
@@ -259,7 +236,7 @@ FILESTORE_TIERS = {"STANDARD": "basic-hdd", "BASIC_HDD": "basic-hdd", "PREMIUM":
                    "REGIONAL": "regional", "ENTERPRISE": "enterprise"}
 
 
-@rule("gcp:filestore/instance:Instance")
+@rule(tokens.GCP_FILESTORE_INSTANCE)
 def filestore(res: Res, ctx: PricingContext) -> CostLine:
     """Provisioned capacity at the tier's GB-month price."""
     inputs = res["inputs"]
@@ -276,7 +253,7 @@ def filestore(res: Res, ctx: PricingContext) -> CostLine:
                                                               kind))])
 
 
-@rule("gcp:storage/bucket:Bucket", usage=("stored_gb", "requests", "egress_gb"))
+@rule(tokens.GCP_STORAGE_BUCKET, usage=("stored_gb", "requests", "egress_gb"))
 def gcs_bucket(res: Res, ctx: PricingContext) -> CostLine:
     """Stored GB at the bucket's class, class A/B operations and egress from the usage file."""
     inputs = res["inputs"]
@@ -313,7 +290,7 @@ def _tpu_external_ip(inputs: dict[str, Any]) -> bool:
     return bool(net.get("enableExternalIps") or net.get("enable_external_ips"))
 
 
-@rule("gcp:compute/routerNat:RouterNat", usage=("hours_per_month", "processed_gb"))
+@rule(tokens.GCP_COMPUTE_ROUTER_NAT, usage=("hours_per_month", "processed_gb"))
 def cloud_nat(res: Res, ctx: PricingContext) -> CostLine:
     """Per VM-hour up to 32 VMs (then a flat hourly cap) plus per-GB processing."""
     region = _region(ctx, res["inputs"])
@@ -331,7 +308,7 @@ def cloud_nat(res: Res, ctx: PricingContext) -> CostLine:
     return new_line(res, ctx, parts, notes, hours_per_month=hours, hours_basis=basis)
 
 
-@rule("gcp:compute/address:Address", "gcp:compute/globalAddress:GlobalAddress",
+@rule(tokens.GCP_COMPUTE_ADDRESS, tokens.GCP_COMPUTE_GLOBAL_ADDRESS,
       usage=("hours_per_month",))
 def address(res: Res, ctx: PricingContext) -> CostLine:
     """External static IPv4 at the in-use rate; internal addresses are free."""
@@ -344,8 +321,8 @@ def address(res: Res, ctx: PricingContext) -> CostLine:
                     hours_per_month=hours, hours_basis=basis)
 
 
-@rule("gcp:compute/forwardingRule:ForwardingRule",
-      "gcp:compute/globalForwardingRule:GlobalForwardingRule",
+@rule(tokens.GCP_COMPUTE_FORWARDING_RULE,
+      tokens.GCP_COMPUTE_GLOBAL_FORWARDING_RULE,
       usage=("hours_per_month", "processed_gb"))
 def forwarding_rule(res: Res, ctx: PricingContext) -> CostLine:
     """A load balancer's forwarding rule: hourly (first-5 rate) plus data processed."""
@@ -359,7 +336,7 @@ def forwarding_rule(res: Res, ctx: PricingContext) -> CostLine:
                     hours_per_month=hours, hours_basis=basis)
 
 
-DYNAMIC = "pulumi-python:dynamic:Resource"
+DYNAMIC = tokens.DYNAMIC_RESOURCE
 TPU_KINDS = ("tpu.v2.QueuedResource", "tpu.v2.Node")
 
 
@@ -379,7 +356,7 @@ def dynamic_resource(res: Res, ctx: PricingContext) -> CostLine:
     node = inputs.get("node") or {}
     sched = node.get("schedulingConfig") or node.get("scheduling_config") or {}
     spot = bool(inputs.get("spot") or sched.get("spot") or sched.get("preemptible"))
-    line = _tpu_line(res, ctx, tpu_type(node), inputs.get("zone"), spot)
+    line = _tpu_line(res, ctx, tpu.node_type(node), inputs.get("zone"), spot)
     if kind == "tpu.v2.QueuedResource":
         line.notes.append("billed from when the queued request is granted")
     return line

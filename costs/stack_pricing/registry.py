@@ -1,6 +1,6 @@
 """Pricing rules as data: a registry of per-type pricing functions.
 
-Each cloud module registers ``@rule("aws:ec2/instance:Instance", usage=(...))``
+Each cloud module registers ``@rule(tokens.AWS_EC2_INSTANCE, usage=(...))``
 functions that turn one resource (a plain dict: type, name, parent, inputs and,
 from a real ``pulumi preview --json``, dependencies) into a ``CostLine``.
 ``FREE_TYPES`` lists the types that cost nothing by themselves, with why. A

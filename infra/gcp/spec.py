@@ -14,6 +14,7 @@ import re
 import zoneinfo
 from typing import Any
 
+from ailab.core import tpu
 from ailab.core.errors import MISSING, ConfigError
 from ailab.costs import catalog
 from ailab.infra.cidr import parse_cidr
@@ -204,24 +205,24 @@ def _tpu(values: dict[str, Any], region: str, zone: str,
     if not ttype:
         return None
     key = f"{NS}:tpuType"
-    parts = facts.split_tpu_type(ttype)
+    parts = tpu.split_tpu_type(ttype)
     if parts is None:
         raise ConfigError(key, ttype, "expected <generation>-<size>, generations: "
-                          + ", ".join(facts.TPU_GENERATIONS))
+                          + ", ".join(tpu.TPU_GENERATIONS))
     spot = values["tpuSpot"]
     name = f"tpu-{ttype}"
     _offered(key, ttype, catalog.find_price("gcp", name, region),
              catalog.regions_for("gcp", name), region, zone, spot)
-    gen = facts.TPU_GENERATIONS[parts[0]]
+    gen = tpu.TPU_GENERATIONS[parts[0]]
     runtime = values["tpuRuntime"] or gen.runtimes[0]
     if runtime not in gen.runtimes:
         raise ConfigError(f"{NS}:tpuRuntime", runtime, f"does not run on {ttype}; "
                           f"{parts[0]} runtimes: {', '.join(gen.runtimes)}")
-    topology = values["tpuTopology"] or facts.default_topology(ttype)
-    if not facts.valid_topology(ttype, topology):
+    topology = values["tpuTopology"] or tpu.default_topology(ttype)
+    if not tpu.valid_topology(ttype, topology):
         raise ConfigError(f"{NS}:tpuTopology", topology, f"not a topology of {ttype} "
-                          f"({facts.tpu_chips(ttype)} chips, {gen.dims}D); e.g. "
-                          f"{facts.default_topology(ttype)}")
+                          f"({tpu.tpu_chips(ttype)} chips, {gen.dims}D); e.g. "
+                          f"{tpu.default_topology(ttype)}")
     _no_spot_reservation("tpuSpot", spot, reservation)
     if values["tpuQueued"] and reservation:
         raise ConfigError(f"{NS}:tpuQueued", True, "queued resources here request spot or "

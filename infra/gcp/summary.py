@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ailab.core import tokens
+
 Inputs = dict[str, Any]
 
 
@@ -110,26 +112,26 @@ def _budget(i: Inputs) -> list[str]:
 
 
 GCP_SUMMARIES: dict[str, Callable[[Inputs], list[str]]] = {
-    "gcp:compute/instance:Instance": _vm,
-    "gcp:compute/instanceTemplate:InstanceTemplate": _template,
-    "gcp:compute/autoscaler:Autoscaler": _autoscaler,
-    "gcp:compute/instanceGroupManager:InstanceGroupManager": lambda i: [str(i.get("zone"))],
-    "gcp:compute/disk:Disk": lambda i: [f"{i.get('type')} {i.get('size')} GiB",
+    tokens.GCP_COMPUTE_INSTANCE: _vm,
+    tokens.GCP_COMPUTE_INSTANCE_TEMPLATE: _template,
+    tokens.GCP_COMPUTE_AUTOSCALER: _autoscaler,
+    tokens.GCP_COMPUTE_INSTANCE_GROUP_MANAGER: lambda i: [str(i.get("zone"))],
+    tokens.GCP_COMPUTE_DISK: lambda i: [f"{i.get('type')} {i.get('size')} GiB",
                                         str(i.get("zone"))],
-    "gcp:storage/bucket:Bucket": _bucket,
-    "gcp:storage/bucketIAMMember:BucketIAMMember": lambda i: [str(i.get("role"))],
-    "gcp:projects/iAMMember:IAMMember": lambda i: [str(i.get("role"))],
-    "gcp:filestore/instance:Instance": lambda i: [
+    tokens.GCP_STORAGE_BUCKET: _bucket,
+    tokens.GCP_STORAGE_BUCKET_IAM_MEMBER: lambda i: [str(i.get("role"))],
+    tokens.GCP_PROJECTS_IAM_MEMBER: lambda i: [str(i.get("role"))],
+    tokens.GCP_FILESTORE_INSTANCE: lambda i: [
         str(i.get("tier")), f"{(i.get('fileShares') or {}).get('capacityGb')} GiB"],
-    "gcp:compute/resourcePolicy:ResourcePolicy": _policy,
-    "gcp:tpu/v2Vm:V2Vm": _tpu,
-    "pulumi-python:dynamic:Resource": _dynamic,
-    "gcp:compute/firewall:Firewall": _firewall,
-    "gcp:compute/subnetwork:Subnetwork": lambda i: [
+    tokens.GCP_COMPUTE_RESOURCE_POLICY: _policy,
+    tokens.GCP_TPU_V2_VM: _tpu,
+    tokens.DYNAMIC_RESOURCE: _dynamic,
+    tokens.GCP_COMPUTE_FIREWALL: _firewall,
+    tokens.GCP_COMPUTE_SUBNETWORK: lambda i: [
         str(i.get("ipCidrRange")),
         "Private Google Access" if i.get("privateIpGoogleAccess") else ""],
-    "gcp:compute/network:Network": lambda i: ["custom mode" if i.get(
+    tokens.GCP_COMPUTE_NETWORK: lambda i: ["custom mode" if i.get(
         "autoCreateSubnetworks") is False else "", f"MTU {i['mtu']}" if i.get("mtu") else ""],
-    "gcp:compute/routerNat:RouterNat": lambda i: [str(i.get("sourceSubnetworkIpRangesToNat"))],
-    "gcp:billing/budget:Budget": _budget,
+    tokens.GCP_COMPUTE_ROUTER_NAT: lambda i: [str(i.get("sourceSubnetworkIpRangesToNat"))],
+    tokens.GCP_BILLING_BUDGET: _budget,
 }

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ailab.core import tpu as tpu_facts
 from ailab.infra.gcp import facts
 from ailab.infra.gcp.identity import account_id
 from ailab.infra.gcp.lab import spot_exempt_label
@@ -22,23 +23,23 @@ from ailab.infra.gcp.storage import lifecycle_rules
     ("v5p-16", 8, "2x2x2"), ("v5p-128", 64, "4x4x4"), ("v4-8", 4, "2x2x1"),
     ("v3-8", 4, "2x2")])
 def test_tpu_chips_and_default_topology(tpu: str, chips: int, topology: str) -> None:
-    assert facts.tpu_chips(tpu) == chips
-    assert facts.default_topology(tpu) == topology
-    assert facts.valid_topology(tpu, topology)
+    assert tpu_facts.tpu_chips(tpu) == chips
+    assert tpu_facts.default_topology(tpu) == topology
+    assert tpu_facts.valid_topology(tpu, topology)
 
 
 @pytest.mark.parametrize(("tpu", "topology"), [
     ("v5litepod-8", "4x4"), ("v5litepod-8", "1x8"), ("v5litepod-8", "2x2x2"),
     ("v5p-8", "2x2"), ("v5p-8", "4x1x1"), ("v6e-8", "axb"), ("v6e-8", "3x3")])
 def test_invalid_topologies(tpu: str, topology: str) -> None:
-    assert not facts.valid_topology(tpu, topology)
+    assert not tpu_facts.valid_topology(tpu, topology)
 
 
-@given(st.sampled_from(sorted(facts.TPU_GENERATIONS)), st.integers(0, 10))
+@given(st.sampled_from(sorted(tpu_facts.TPU_GENERATIONS)), st.integers(0, 10))
 def test_default_topology_always_valid(gen: str, exp: int) -> None:
-    cores = facts.TPU_GENERATIONS[gen].cores_per_chip
+    cores = tpu_facts.TPU_GENERATIONS[gen].cores_per_chip
     tpu = f"{gen}-{(2 ** exp) * cores}"
-    assert facts.valid_topology(tpu, facts.default_topology(tpu))
+    assert tpu_facts.valid_topology(tpu, tpu_facts.default_topology(tpu))
 
 
 def test_gpu_nics_only_on_8_gpu_a3() -> None:

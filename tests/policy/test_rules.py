@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ailab.core import tokens
 from ailab.guardrails import types as t
 from ailab.guardrails.evaluate import evaluate
 from ailab.guardrails.model import Res, load_rules
@@ -31,17 +32,18 @@ def r(type_: str, name: str, deps: dict[str, set[str]] | None = None,
 def ec2(name: str = "vm", **props: Any) -> Res:
     base = {"instanceType": "g6.xlarge", "metadataOptions": IMDS2, "tags": TAGS,
             "rootBlockDevice": {"encrypted": True}, "instanceMarketOptions": SPOT}
-    return r(t.EC2_INSTANCE, name, **{**base, **props})
+    return r(tokens.AWS_EC2_INSTANCE, name, **{**base, **props})
 
 
 def alarm(instance: str = "vm") -> Res:
-    return r(t.METRIC_ALARM, f"{instance}-idle", deps={"dimensions": {instance}},
+    return r(tokens.AWS_CLOUDWATCH_METRIC_ALARM, f"{instance}-idle",
+             deps={"dimensions": {instance}},
              alarmActions=["arn:aws:automate:us-east-1:ec2:stop"],
              dimensions={"InstanceId": f"{instance}-id"})
 
 
 def budget() -> Res:
-    return r(t.AWS_BUDGET, "budget", limitAmount="100.00",
+    return r(tokens.AWS_BUDGETS_BUDGET, "budget", limitAmount="100.00",
              notifications=[{"threshold": 80}])
 
 
@@ -49,19 +51,21 @@ def s3(pab: dict[str, Any] | None = None, sse: str | None = "aws:kms",
        versioning: str | None = "Enabled", lifecycle: bool = True, **bucket: Any) -> list[Res]:
     """A bucket and its linked configuration resources (None/False leaves one out)."""
     link = {"bucket": {"b"}}
-    out = [r(t.S3_BUCKET, "b", tags=TAGS, forceDestroy=False, **bucket)]
+    out = [r(tokens.AWS_S3_BUCKET, "b", tags=TAGS, forceDestroy=False, **bucket)]
     flags = {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True,
              "restrictPublicBuckets": True}
     if pab is not None:
-        out.append(r(t.S3_PAB, "b-pab", deps=link, bucket="b-id", **{**flags, **pab}))
+        out.append(r(tokens.AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK, "b-pab", deps=link, bucket="b-id",
+                     **{**flags, **pab}))
     if sse:
-        out.append(r(t.S3_SSE, "b-sse", deps=link, bucket="b-id", rules=[
+        out.append(r(tokens.AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION, "b-sse",
+                     deps=link, bucket="b-id", rules=[
             {"applyServerSideEncryptionByDefault": {"sseAlgorithm": sse}}]))
     if versioning:
-        out.append(r(t.S3_VERSIONING, "b-ver", deps=link, bucket="b-id",
+        out.append(r(tokens.AWS_S3_BUCKET_VERSIONING, "b-ver", deps=link, bucket="b-id",
                      versioningConfiguration={"status": versioning}))
     if lifecycle:
-        out.append(r(t.S3_LIFECYCLE, "b-lc", deps=link, bucket="b-id",
+        out.append(r(tokens.AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION, "b-lc", deps=link, bucket="b-id",
                      rules=[{"id": "tier", "status": "Enabled"}]))
     return out
 
@@ -70,10 +74,10 @@ def gcs(**props: Any) -> Res:
     base = {"publicAccessPrevention": "enforced", "uniformBucketLevelAccess": True,
             "versioning": {"enabled": True}, "lifecycleRules": [{"action": {"type": "Delete"}}],
             "labels": LABELS, "forceDestroy": False}
-    return r(t.GCS_BUCKET, "gcs", **{**base, **props})
+    return r(tokens.GCP_STORAGE_BUCKET, "gcs", **{**base, **props})
 
 
-def gce(type_: str = t.GCE_INSTANCE, **props: Any) -> Res:
+def gce(type_: str = tokens.GCP_COMPUTE_INSTANCE, **props: Any) -> Res:
     base = {"machineType": "g2-standard-8", "labels": LABELS,
             "scheduling": {"provisioningModel": "SPOT", "preemptible": True},
             "shieldedInstanceConfig": SHIELDED, "metadata": OSLOGIN,
@@ -86,7 +90,7 @@ def gce(type_: str = t.GCE_INSTANCE, **props: Any) -> Res:
 def tpu(**props: Any) -> Res:
     base = {"acceleratorType": "v5litepod-8", "labels": LABELS, "metadata": OSLOGIN,
             "schedulingConfig": {"spot": True}, "networkConfig": {"enableExternalIps": False}}
-    return r(t.TPU_VM, "tpu", **{**base, **props})
+    return r(tokens.GCP_TPU_V2_VM, "tpu", **{**base, **props})
 
 
 def queued(spot: bool = True, external: bool = False, **node: Any) -> Res:
@@ -94,7 +98,8 @@ def queued(spot: bool = True, external: bool = False, **node: Any) -> Res:
     base = {"accelerator_config": {"type": "V5LITE_POD", "topology": "2x4"},
             "labels": LABELS, "metadata": OSLOGIN,
             "network_config": {"enable_external_ips": external}}
-    return r(t.DYNAMIC, "qr", kind=t.QUEUED_TPU_KIND, spot=spot, node={**base, **node})
+    return r(tokens.DYNAMIC_RESOURCE, "qr", kind=t.QUEUED_TPU_KIND, spot=spot, node={**base,
+                                                                                     **node})
 
 
 DEFAULT_SA = "123-compute@developer.gserviceaccount.com"
@@ -106,19 +111,24 @@ SCOPED = '{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource
 # rule id -> list of (case id, bad stack, good stack)
 CASES: dict[str, list[tuple[str, list[Res], list[Res]]]] = {
     "ebs-encrypted": [
-        ("volume", [r(t.EBS_VOLUME, "v", encrypted=False)], [r(t.EBS_VOLUME, "v", encrypted=True)]),
+        ("volume", [r(tokens.AWS_EBS_VOLUME, "v", encrypted=False)], [r(tokens.AWS_EBS_VOLUME,
+                                                                        "v", encrypted=True)]),
         ("root", [ec2(rootBlockDevice={"encrypted": False})], [ec2()]),
-        ("template", [r(t.LAUNCH_TEMPLATE, "lt", blockDeviceMappings=[
+        ("template", [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt", blockDeviceMappings=[
             {"deviceName": "/dev/sda1", "ebs": {"encrypted": "false"}}])],
-         [r(t.LAUNCH_TEMPLATE, "lt", blockDeviceMappings=[
+         [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt", blockDeviceMappings=[
              {"deviceName": "/dev/sda1", "ebs": {"encrypted": "true"}}])]),
     ],
-    "efs-encrypted": [("efs", [r(t.EFS, "fs")], [r(t.EFS, "fs", encrypted=True)])],
-    "fsx-encrypted": [("scratch", [r(t.FSX_LUSTRE, "fsx", deploymentType="SCRATCH_2")],
-                       [r(t.FSX_LUSTRE, "fsx", deploymentType="PERSISTENT_2")])],
+    "efs-encrypted": [("efs", [r(tokens.AWS_EFS_FILE_SYSTEM, "fs")],
+                       [r(tokens.AWS_EFS_FILE_SYSTEM, "fs", encrypted=True)])],
+    "fsx-encrypted": [("scratch", [r(tokens.AWS_FSX_LUSTRE_FILE_SYSTEM, "fsx",
+                                     deploymentType="SCRATCH_2")],
+                       [r(tokens.AWS_FSX_LUSTRE_FILE_SYSTEM, "fsx",
+                          deploymentType="PERSISTENT_2")])],
     "pd-encrypted": [
-        ("disk", [r(t.GCE_DISK, "d", diskEncryptionKey={"rawKey": "c2VjcmV0"})],
-         [r(t.GCE_DISK, "d", diskEncryptionKey={"kmsKeySelfLink": "projects/p/keys/k"})]),
+        ("disk", [r(tokens.GCP_COMPUTE_DISK, "d", diskEncryptionKey={"rawKey": "c2VjcmV0"})],
+         [r(tokens.GCP_COMPUTE_DISK, "d",
+            diskEncryptionKey={"kmsKeySelfLink": "projects/p/keys/k"})]),
         ("boot", [gce(bootDisk={"diskEncryptionKeyRaw": "c2VjcmV0"})], [gce(bootDisk={})]),
     ],
     "s3-encrypted": [("sse", s3(pab={}, sse=None), s3(pab={}))],
@@ -131,8 +141,8 @@ CASES: dict[str, list[tuple[str, list[Res], list[Res]]]] = {
     "gcs-uniform-access": [("gcs", [gcs(uniformBucketLevelAccess=False)], [gcs()])],
     "imdsv2": [
         ("instance", [ec2(metadataOptions={"httpTokens": "optional"})], [ec2()]),
-        ("template", [r(t.LAUNCH_TEMPLATE, "lt")],
-         [r(t.LAUNCH_TEMPLATE, "lt", metadataOptions=IMDS2)]),
+        ("template", [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt")],
+         [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt", metadataOptions=IMDS2)]),
     ],
     "iam-no-wildcard-admin": [
         ("policy", [r(t.IAM_POLICY_TYPES[1], "p", policy=WILDCARD)],
@@ -165,31 +175,36 @@ CASES: dict[str, list[tuple[str, list[Res], list[Res]]]] = {
         ("queued", [queued(metadata={})], [queued()]),
     ],
     "no-admin-ports-from-internet": [
-        ("sg", [r(t.SECURITY_GROUP, "sg", ingress=[OPEN_SSH])],
-         [r(t.SECURITY_GROUP, "sg", ingress=[{**OPEN_SSH, "cidrBlocks": ["203.0.113.0/24"]}])]),
-        ("rdp-all", [r(t.SG_RULE, "rule", type="ingress", protocol="-1", fromPort=0, toPort=0,
+        ("sg", [r(tokens.AWS_EC2_SECURITY_GROUP, "sg", ingress=[OPEN_SSH])],
+         [r(tokens.AWS_EC2_SECURITY_GROUP, "sg", ingress=[{**OPEN_SSH,
+                                                           "cidrBlocks": ["203.0.113.0/24"]}])]),
+        ("rdp-all", [r(tokens.AWS_EC2_SECURITY_GROUP_RULE, "rule", type="ingress", protocol="-1",
+                       fromPort=0, toPort=0,
                        cidrBlocks=["0.0.0.0/0"])],
-         [r(t.SG_RULE, "rule", type="egress", protocol="-1", fromPort=0, toPort=0,
+         [r(tokens.AWS_EC2_SECURITY_GROUP_RULE, "rule", type="egress", protocol="-1", fromPort=0,
+            toPort=0,
             cidrBlocks=["0.0.0.0/0"])]),
-        ("firewall", [r(t.GCE_FIREWALL, "fw", sourceRanges=["0.0.0.0/0"],
+        ("firewall", [r(tokens.GCP_COMPUTE_FIREWALL, "fw", sourceRanges=["0.0.0.0/0"],
                         allows=[{"protocol": "tcp", "ports": ["3389"]}])],
-         [r(t.GCE_FIREWALL, "fw", sourceRanges=["35.235.240.0/20"],
+         [r(tokens.GCP_COMPUTE_FIREWALL, "fw", sourceRanges=["35.235.240.0/20"],
             allows=[{"protocol": "tcp", "ports": ["22"]}])]),
     ],
     "no-public-ip-cluster-nodes": [
         ("placement", [ec2(placementGroup="pg-id", associatePublicIpAddress=True)],
          [ec2(placementGroup="pg-id", associatePublicIpAddress=False)]),
-        ("template", [r(t.LAUNCH_TEMPLATE, "lt", networkInterfaces=[
+        ("template", [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt", networkInterfaces=[
             {"associatePublicIpAddress": "true"}])],
-         [r(t.LAUNCH_TEMPLATE, "lt", networkInterfaces=[{"associatePublicIpAddress": "false"}])]),
-        ("gce-template", [gce(t.GCE_TEMPLATE, networkInterfaces=[{"accessConfigs": [{}]}])],
-         [gce(t.GCE_TEMPLATE)]),
+         [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt",
+            networkInterfaces=[{"associatePublicIpAddress": "false"}])]),
+        ("gce-template", [gce(tokens.GCP_COMPUTE_INSTANCE_TEMPLATE,
+                              networkInterfaces=[{"accessConfigs": [{}]}])],
+         [gce(tokens.GCP_COMPUTE_INSTANCE_TEMPLATE)]),
         ("tpu", [tpu(networkConfig={"enableExternalIps": True})], [tpu()]),
         ("queued", [queued(external=True)], [queued()]),
     ],
     "data-retained-on-delete": [
-        ("volume", [r(t.EBS_VOLUME, "v", retain=False, encrypted=True)],
-         [r(t.EBS_VOLUME, "v", retain=False, protect=True, encrypted=True)]),
+        ("volume", [r(tokens.AWS_EBS_VOLUME, "v", retain=False, encrypted=True)],
+         [r(tokens.AWS_EBS_VOLUME, "v", retain=False, protect=True, encrypted=True)]),
         ("force-destroy", [gcs(forceDestroy=True)], [gcs()]),
     ],
     "bucket-versioning": [
@@ -208,9 +223,10 @@ CASES: dict[str, list[tuple[str, list[Res], list[Res]]]] = {
     "spot-required": [
         ("ec2", [ec2(instanceMarketOptions=None)],
          [ec2(instanceMarketOptions=None, tags={**TAGS, "ailab:spot-exempt": "reserved"})]),
-        ("asg", [r(t.ASG, "asg", mixedInstancesPolicy={"instancesDistribution": {
+        ("asg", [r(tokens.AWS_AUTOSCALING_GROUP, "asg",
+                   mixedInstancesPolicy={"instancesDistribution": {
             "onDemandBaseCapacity": 1}})],
-         [r(t.ASG, "asg", mixedInstancesPolicy={"instancesDistribution": {
+         [r(tokens.AWS_AUTOSCALING_GROUP, "asg", mixedInstancesPolicy={"instancesDistribution": {
              "onDemandBaseCapacity": 1, "onDemandPercentageAboveBaseCapacity": 0}})]),
         ("gce", [gce(scheduling={"provisioningModel": "STANDARD"})], [gce()]),
         ("tpu", [tpu(schedulingConfig={})],
@@ -218,11 +234,11 @@ CASES: dict[str, list[tuple[str, list[Res], list[Res]]]] = {
         ("queued", [queued(spot=False)], [queued()]),
     ],
     "budget-present": [
-        ("missing", [r(t.EBS_VOLUME, "v", encrypted=True)],
-         [r(t.EBS_VOLUME, "v", encrypted=True), budget()]),
-        ("empty", [r(t.GCP_BUDGET, "b", amount={"specifiedAmount": {"units": "0"}},
+        ("missing", [r(tokens.AWS_EBS_VOLUME, "v", encrypted=True)],
+         [r(tokens.AWS_EBS_VOLUME, "v", encrypted=True), budget()]),
+        ("empty", [r(tokens.GCP_BILLING_BUDGET, "b", amount={"specifiedAmount": {"units": "0"}},
                      thresholdRules=[{"thresholdPercent": 0.5}])],
-         [r(t.GCP_BUDGET, "b", amount={"specifiedAmount": {"units": "500"}},
+         [r(tokens.GCP_BILLING_BUDGET, "b", amount={"specifiedAmount": {"units": "500"}},
             thresholdRules=[{"thresholdPercent": 0.5}])]),
     ],
     "gpu-auto-stop": [
@@ -235,9 +251,9 @@ CASES: dict[str, list[tuple[str, list[Res], list[Res]]]] = {
         ("tpu", [tpu(acceleratorType="v99-8")], [tpu()]),
         ("queued", [queued(accelerator_config={"type": "V5LITE_POD", "topology": "9x9"})],
          [queued()]),
-        ("asg", [r(t.ASG, "asg", mixedInstancesPolicy={"launchTemplate": {
+        ("asg", [r(tokens.AWS_AUTOSCALING_GROUP, "asg", mixedInstancesPolicy={"launchTemplate": {
             "overrides": [{"instanceType": "g6.xlarge"}, {"instanceType": "m1.small"}]}})],
-         [r(t.ASG, "asg", mixedInstancesPolicy={"launchTemplate": {
+         [r(tokens.AWS_AUTOSCALING_GROUP, "asg", mixedInstancesPolicy={"launchTemplate": {
              "overrides": [{"instanceType": "g6.xlarge"}, {"instanceType": "g5.xlarge"}]}})]),
     ],
 }
@@ -263,13 +279,14 @@ def test_every_rule_has_cases() -> None:
 
 
 def test_spot_exemption_via_launch_template() -> None:
-    template = r(t.LAUNCH_TEMPLATE, "lt", tags={**TAGS, "ailab:spot-exempt": "reserved"},
+    template = r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt", tags={**TAGS,
+                                                             "ailab:spot-exempt": "reserved"},
                  metadataOptions=IMDS2)
     node = ec2("node", instanceMarketOptions=None, launchTemplate={"id": "lt-id"},
                deps={"launchTemplate": {"lt"}})
-    node = r(t.EC2_INSTANCE, "node", deps={"launchTemplate": {"lt"}}, **node.props)
+    node = r(tokens.AWS_EC2_INSTANCE, "node", deps={"launchTemplate": {"lt"}}, **node.props)
     assert _fired("spot-required", [template, node]) == []
-    assert _fired("spot-required", [r(t.LAUNCH_TEMPLATE, "lt"), node])
+    assert _fired("spot-required", [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt"), node])
 
 
 def test_allowed_list_comes_from_config() -> None:
@@ -283,15 +300,5 @@ def test_allowed_list_comes_from_config() -> None:
 
 def test_retention_unknown_under_crossguard_is_not_a_violation() -> None:
     """CrossGuard does not pass retainOnDelete: only what it can see is judged."""
-    vol = r(t.EBS_VOLUME, "v", retain=None, encrypted=True)
+    vol = r(tokens.AWS_EBS_VOLUME, "v", retain=None, encrypted=True)
     assert _fired("data-retained-on-delete", [vol]) == []
-
-
-@pytest.mark.parametrize(("config", "name"), [
-    ({"type": "V5LITE_POD", "topology": "2x4"}, "tpu-v5litepod-8"),
-    ({"type": "V4", "topology": "2x2x1"}, "tpu-v4-8"),
-    ({"type": "V6E", "topology": "4x4"}, "tpu-v6e-16"),
-    ({"type": "V9", "topology": "2x2"}, None),
-])
-def test_tpu_names_match_the_catalog(config: dict[str, str], name: str | None) -> None:
-    assert t.tpu_type_name({"accelerator_config": config}) == name

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from ailab.costs.stack_pricing import price_inventory
-from ailab.costs.stack_pricing.gcp import tpu_type
 
 H = 730.0
 
@@ -68,13 +67,3 @@ def test_gcp_address_forwarding_rule_and_queued_tpu(rows: Any) -> None:
         + 100 * rows.extra_price("gcp", region, "network", "forwarding-rule", "processed"))
     assert cost.line("q").monthly_usd == pytest.approx(
         H * rows.instance("gcp", "tpu-v5litepod-8", region))
-
-
-@pytest.mark.parametrize(("node", "expected"), [
-    ({"acceleratorType": "v4-32"}, "v4-32"),
-    ({"acceleratorConfig": {"type": "V5LITE_POD", "topology": "2x4"}}, "v5litepod-8"),
-    ({"accelerator_config": {"type": "V5P", "topology": "2x2x2"}}, "v5p-16"),
-    ({"acceleratorConfig": {"type": "V9", "topology": "2x2"}}, None),
-])
-def test_tpu_type_from_config(node: dict[str, Any], expected: str | None) -> None:
-    assert tpu_type(node) == expected
