@@ -125,7 +125,7 @@ def canonical_name(name: str) -> str:
     found = _spellings().get(_key(name))
     if found is None:
         raise CatalogError(
-            f"--gpu: unknown accelerator {name!r}; known: {', '.join(known_names())}",
+            f"unknown accelerator {name!r}; known: {', '.join(known_names())}", field="gpu",
             hint="spellings are case-insensitive, e.g. H100, h100-80gb, A100-80GB, tpu-v5e",
         )
     return found

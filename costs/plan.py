@@ -125,7 +125,7 @@ def _checked(plan: Plan, path: Path) -> Plan:
         if plan.onprem is not None:
             plan.onprem.server.gpu = canonical_name(plan.onprem.server.gpu)
     except AilabError as exc:
-        raise InputFileError(str(path), "gpu", exc.message.removeprefix("--gpu: ")) from None
+        raise InputFileError(str(path), "gpu", exc.problem) from None
     if plan.onprem is not None and plan.onprem.server.gpu != plan.gpu:
         raise InputFileError(str(path), "onprem.server.gpu",
                              f"{plan.onprem.server.gpu} differs from the plan's gpu {plan.gpu}")

@@ -61,7 +61,7 @@ def refresh_from_dir(directory: Path, output: Path, source: str | None = None,
                      as_of: str | None = None) -> dict[str, Any]:
     """Rebuild from a SkyPilot catalog directory (``<cloud>/vms.csv`` or ``<cloud>_vms*.csv``)."""
     if not directory.is_dir():
-        raise CatalogRefreshError(f"--from-dir: {directory} is not a directory")
+        raise CatalogRefreshError(f"{directory} is not a directory", field="from_dir")
     when = as_of or date.today().isoformat()
     label = source or f"skypilot-format catalog {directory.name}"
     table = build_catalog(directory, label, when)

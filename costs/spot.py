@@ -53,7 +53,7 @@ def bucket_rate(bucket: str) -> float:
     """Per-instance-hour interruption rate for a Spot Advisor bucket label."""
     if bucket not in BUCKETS:
         raise EstimateError(
-            f"--interruption-bucket: unknown bucket {bucket!r}; known: {', '.join(BUCKETS)}"
+            f"unknown bucket {bucket!r}; known: {', '.join(BUCKETS)}", field="interruption_bucket"
         )
     return monthly_to_hourly(BUCKETS[bucket])
 

@@ -71,11 +71,11 @@ class TrainingJob:
         for name in ("params", "tokens"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
-                raise EstimateError(f"--{name}: must be a positive number, got {value}")
+                raise EstimateError(f"must be a positive number, got {value}", field=name)
         for name in ("layers", "seq_len", "d_model"):
             value = getattr(self, name)
             if value is not None and value <= 0:
-                raise EstimateError(f"--{name.replace('_', '-')}: must be > 0, got {value}")
+                raise EstimateError(f"must be > 0, got {value}", field=name)
 
 
 def flops_per_token(job: TrainingJob) -> float:
@@ -166,8 +166,9 @@ def calibrated_mfu(cal: Calibration, acc: Accelerator, job: TrainingJob) -> floa
     """The measured MFU, scaled from the measured model's width to the target's."""
     if get_accelerator(cal.gpu).name != acc.name:
         raise EstimateError(
-            f"--calibration: measured on {get_accelerator(cal.gpu).name}, estimate is for "
-            f"{acc.name}; calibrate on the same accelerator or drop --calibration")
+            f"measured on {get_accelerator(cal.gpu).name}, estimate is for "
+            f"{acc.name}; calibrate on the same accelerator or give no calibration",
+            field="calibration")
     scale = _size_efficiency(hidden_size(job)) / _size_efficiency(float(cal.d_model))
     return float(np.clip(measured_mfu(cal) * scale, *MFU_BOUNDS))
 
@@ -176,11 +177,11 @@ def resolve_mfu(acc: Accelerator, job: TrainingJob, mfu: float | None,
                 calibration: Calibration | None) -> tuple[float, str]:
     """The MFU to use and where it came from: flag, calibration, or class default."""
     if mfu is not None and calibration is not None:
-        raise EstimateError("--mfu and --calibration both given; use one of them")
+        raise EstimateError("give either an MFU or a calibration, not both", field="mfu")
     if mfu is not None:
         if not 0.0 < mfu <= 1.0:
-            raise EstimateError(f"--mfu: must be in (0, 1], got {mfu}")
-        return mfu, "--mfu"
+            raise EstimateError(f"must be in (0, 1], got {mfu}", field="mfu")
+        return mfu, "given"
     if calibration is not None:
         return calibrated_mfu(calibration, acc, job), "calibration"
     return acc.default_mfu, f"default for {acc.mfu_class} accelerators"
@@ -283,11 +284,11 @@ def _rows_for(acc: Accelerator, gpus: int, cloud: str | None, region: str | None
         rows = rows[rows["region"] == region]
         if rows.empty:
             where = f" on {cloud}" if cloud else ""
-            raise EstimateError(f"--region: {acc.name} is not offered in {region!r}{where}; "
-                                f"offered in: {', '.join(offered) or 'nowhere'}")
+            raise EstimateError(f"{acc.name} is not offered in {region!r}{where}; "
+                                f"offered in: {', '.join(offered) or 'nowhere'}", field="region")
     if rows.empty:
-        raise EstimateError(f"--gpu: no instance type with {acc.name} in the price table"
-                            + (f" for {cloud}" if cloud else ""),
+        raise EstimateError(f"no instance type with {acc.name} in the price table"
+                            + (f" for {cloud}" if cloud else ""), field="gpu",
                             hint="see `ailab catalog show --gpu " + acc.name + "`")
     # Instances with more accelerators than asked for are not candidates, unless nothing fits.
     small = rows[rows["accelerator_count"] <= gpus]
@@ -301,11 +302,12 @@ def estimate_training(job: TrainingJob, gpu: str, gpus: int, *, mfu: float | Non
     """FLOPs, GPU-hours, wall time and every priced plan for ``gpus`` of ``gpu``."""
     acc = get_accelerator(gpu)
     if gpus <= 0:
-        raise EstimateError(f"--gpus: must be >= 1, got {gpus}")
+        raise EstimateError(f"must be >= 1, got {gpus}", field="gpus")
     need = min_gpus(job.params, acc.memory_gib)
     if gpus < need:
-        raise EstimateError(f"--gpus: {gpus} x {acc.name} ({acc.memory_gib:g} GiB) cannot hold "
-                            f"{job.params:.3g} parameters with Adam states; need at least {need}")
+        raise EstimateError(f"{gpus} x {acc.name} ({acc.memory_gib:g} GiB) cannot hold "
+                            f"{job.params:.3g} parameters with Adam states; need at least {need}",
+                            field="gpus")
     util, util_source = resolve_mfu(acc, job, mfu, calibration)
     rows = _rows_for(acc, gpus, cloud, region, prices)
     per_node = int(rows["accelerator_count"].max())

@@ -66,8 +66,8 @@ def resolve_bucket(stack: str, bucket: str | None, outputs: Path | None) -> tupl
     """(bucket name, known?) from ``--bucket``, ``--outputs`` or the placeholder."""
     if bucket:
         if not BUCKET_RE.match(bucket):
-            raise WorkloadError(f"--bucket: {bucket!r} is not a valid bucket name (3-63 "
-                                "lowercase letters, digits, '.', '-')")
+            raise WorkloadError(f"{bucket!r} is not a valid bucket name (3-63 "
+                                "lowercase letters, digits, '.', '-')", field="bucket")
         return bucket, True
     if outputs is not None:
         doc = read_json(outputs, hint="save it with: pulumi stack output --json > FILE")
@@ -85,7 +85,8 @@ def build(req: BuildRequest) -> BuildResult:
     wl = get_workload(req.workload)
     variant, template = wl.template(req.variant)
     if req.infra not in INFRAS:
-        raise WorkloadError(f"--infra: {req.infra!r} is not valid; valid: {', '.join(INFRAS)}")
+        raise WorkloadError(f"{req.infra!r} is not valid; valid: {', '.join(INFRAS)}",
+                            field="infra")
     cfg = load_template(template)
     cfg["name"] = f"{cfg.get('name', wl.name)}-{req.spec.stack}"
     cfg["workdir"] = str(PROJECT_ROOT)
@@ -103,7 +104,7 @@ def build(req: BuildRequest) -> BuildResult:
         _onprem_resources(req, cfg, envs, result)
     if req.nodes is not None:
         if req.nodes < 1:
-            raise WorkloadError(f"--nodes: must be 1 or more, got {req.nodes}")
+            raise WorkloadError(f"must be 1 or more, got {req.nodes}", field="nodes")
         cfg["num_nodes"] = req.nodes
     cfg["envs"] = envs
     checks.check_config(cfg)

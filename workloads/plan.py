@@ -105,9 +105,9 @@ def choices(spec: Any, types: list[str], spot: bool) -> list[Choice]:
 def pick(options: list[Choice], plan: str) -> Choice:
     """The plan's choice among priced options."""
     if plan not in PLANS:
-        raise WorkloadError(f"--plan: {plan!r} is not a plan; valid: {', '.join(PLANS)}")
+        raise WorkloadError(f"{plan!r} is not a plan; valid: {', '.join(PLANS)}", field="plan")
     if not options:
-        raise WorkloadError("--plan: the stack allows no instance type priced in its region",
+        raise WorkloadError("the stack allows no instance type priced in its region", field="plan",
                             hint="set ailab:instanceType, poolInstanceTypes or "
                                  "clusterInstanceType in the stack")
     if plan == "cheapest":

@@ -38,8 +38,8 @@ class Workload:
     def template(self, variant: str | None) -> tuple[str, Path]:
         chosen = variant or self.variants[0]
         if chosen not in self.templates:
-            raise WorkloadError(f"--variant: {chosen!r} is not a variant of {self.name}; "
-                                f"valid: {', '.join(self.variants)}")
+            raise WorkloadError(f"{chosen!r} is not a variant of {self.name}; "
+                                f"valid: {', '.join(self.variants)}", field="variant")
         return chosen, self.templates[chosen]
 
 

@@ -28,9 +28,23 @@ def run_app(app: typer.Typer) -> None:
         raise SystemExit(130) from None
 
 
+FLAGS: dict[str, str] = {}
+"""Fields whose flag is not ``--`` + the field in kebab case (commands add theirs)."""
+
+
+def flag_for(field: str) -> str:
+    """The CLI flag of a library field: ``interruption_bucket`` -> ``--interruption-bucket``."""
+    return FLAGS.get(field) or "--" + field.replace("_", "-")
+
+
+def message_of(exc: AilabError) -> str:
+    """The error's line as the CLI shows it: a field named by the library becomes its flag."""
+    return f"{flag_for(exc.field)}: {exc.problem}" if exc.field else exc.message
+
+
 def fail(exc: AilabError) -> None:
     """Print a domain error as one line (plus an optional hint line) and exit."""
-    typer.echo(f"error: {exc.message}", err=True)
+    typer.echo(f"error: {message_of(exc)}", err=True)
     if exc.hint:
         typer.echo(f"hint: {exc.hint}", err=True)
     raise SystemExit(exc.exit_code)

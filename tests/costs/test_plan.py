@@ -80,7 +80,7 @@ def test_spot_overhead_is_at_least_one(tmp_path: Path) -> None:
 def test_bad_plan_files(tmp_path: Path, change: dict[str, object], field: str) -> None:
     with pytest.raises(InputFileError) as exc:
         load_plan(write(tmp_path, small_plan(**change)))
-    assert exc.value.field == field
+    assert exc.value.file_field == field
     assert "\n" not in exc.value.message
 
 

@@ -83,12 +83,12 @@ def test_bad_baseline_and_usage_are_one_line_errors(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"stack": "x", "resources": []}))
     result = runner.invoke(app, ["preview", "aws-gpu-lab", "--compare-to", str(bad)])
     assert isinstance(result.exception, InputFileError)
-    assert result.exception.field == "total_monthly_usd"
+    assert result.exception.file_field == "total_monthly_usd"
     usage = tmp_path / "u.yaml"
     usage.write_text("aws-gpu-lab-gpu-0:\n  stored_gb: 3\n")
     result = runner.invoke(app, ["preview", "aws-gpu-lab", "--usage", str(usage)])
     assert isinstance(result.exception, InputFileError)
-    assert result.exception.field == "aws-gpu-lab-gpu-0.stored_gb"
+    assert result.exception.file_field == "aws-gpu-lab-gpu-0.stored_gb"
 
 
 def test_errors_print_one_line_via_main(tmp_path: Path) -> None:

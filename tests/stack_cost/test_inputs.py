@@ -53,7 +53,7 @@ def test_usage_fills_in_usage_dependent_lines(preview: Any, rows: Any) -> None:
 def test_usage_schema_errors_name_the_field(data: Any, field: str, problem: str) -> None:
     with pytest.raises(InputFileError) as err:
         parse_usage(data, "u.yaml")
-    assert err.value.field == field
+    assert err.value.file_field == field
     assert problem in err.value.message and "\n" not in err.value.message
 
 
@@ -66,7 +66,7 @@ def test_usage_names_and_fields_are_checked_against_the_stack(preview: Any) -> N
     with pytest.raises(InputFileError, match="does not apply to aws:ec2/instance") as err:
         check_usage({"aws-gpu-lab-gpu-0": {"stored_gb": 1}}, "u.yaml", resources,
                     usage_fields_for)
-    assert err.value.field == "aws-gpu-lab-gpu-0.stored_gb"
+    assert err.value.file_field == "aws-gpu-lab-gpu-0.stored_gb"
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
@@ -131,7 +131,7 @@ def test_bad_preview_files_are_one_line_errors(tmp_path: Path, text: str, field:
     path.write_text(text)
     with pytest.raises(InputFileError) as err:
         load_preview(path)
-    assert err.value.field == field
+    assert err.value.file_field == field
 
 
 def test_missing_region_asks_for_one() -> None:

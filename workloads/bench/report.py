@@ -51,7 +51,8 @@ def instance_for(res: BenchResults, cloud: str, region: str, cpu_instance: str
     if hw.accelerator is None:
         row = catalog.find_price(cloud, cpu_instance, region)
         if row is None:
-            raise CatalogError(f"--cpu-instance: {cpu_instance} has no {cloud} price in {region}")
+            raise CatalogError(f"{cpu_instance} has no {cloud} price in {region}",
+                               field="cpu_instance")
         return row, 1.0
     from ailab.costs.accelerators import catalog_name_map
 
