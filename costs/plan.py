@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ailab.core.errors import AilabError, EstimateError, InputFileError
-from ailab.core.inputs import invalid_field
+from ailab.core.inputs import invalid_field, read_yaml
 from ailab.costs import hybrid, onprem, spot, training
 from ailab.costs.accelerators import canonical_name
 from ailab.costs.catalog import HOURS_PER_MONTH, with_accelerators
@@ -100,14 +99,7 @@ class Plan(_Strict):
 
 def load_plan(path: Path) -> Plan:
     """Read and validate a plan file; every problem is one line naming the field."""
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise InputFileError(str(path), "file", exc.strerror or "cannot be read") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputFileError(str(path), "yaml", f"not valid YAML{where}") from None
+    raw = read_yaml(path, hint="see examples/plans/ for complete plan files")
     if not isinstance(raw, dict):
         raise InputFileError(str(path), "file", "must be a YAML mapping",
                              hint="see examples/plans/ for complete plan files")

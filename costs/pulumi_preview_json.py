@@ -21,7 +21,6 @@ as it is now, so both can be priced and compared.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ailab.core import tokens
 from ailab.core.errors import InputFileError
-from ailab.core.inputs import invalid_field
+from ailab.core.inputs import invalid_field, read_json
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's placeholder for a value only known after ``pulumi up``."""
@@ -168,13 +167,8 @@ def preview_documents(data: Any, path: str, region: str | None = None) -> Previe
 
 def load_preview(path: Path, region: str | None = None) -> PreviewDocuments:
     """Read a ``pulumi preview --json`` file."""
-    try:
-        data = json.loads(path.read_text())
-    except OSError as exc:
-        raise InputFileError(str(path), "<file>", f"cannot read: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise InputFileError(str(path), f"line {exc.lineno}", "not valid JSON",
-                             hint="write the file with `pulumi preview --json > FILE`") from None
+    data = read_json(path, hint="write the file with `pulumi preview --json > FILE`",
+                     show_line=True)
     docs = preview_documents(data, str(path), region)
     if not docs.after["region"] and not docs.before["region"]:
         raise InputFileError(str(path), "config", "no aws:region or gcp:region in the preview",

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from ailab.core.errors import InputFileError
+from ailab.core.inputs import read_mapping
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -35,27 +35,10 @@ def validation_error(path: str, exc: ValidationError) -> InputFileError:
     return InputFileError(path, field_path(tuple(first["loc"])), problem)
 
 
-def read_yaml_mapping(path: Path) -> dict[str, object]:
-    """Parse a YAML file that must hold a mapping."""
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise InputFileError(str(path), "<file>", f"cannot read: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "<file>"
-        raise InputFileError(str(path), where, "not valid YAML") from None
-    if not isinstance(data, dict):
-        raise InputFileError(str(path), "<root>", "expected a mapping of fields")
-    return data
-
-
 def load_model(path: Path, model: type[ModelT], context: dict[str, object] | None = None
                ) -> ModelT:
     """Read and validate a YAML scenario; relative paths inside resolve via ``context``."""
-    data = read_yaml_mapping(path)
+    data = read_mapping(path)
     try:
         return model.model_validate(data, context=context or {"base_dir": path.parent})
     except ValidationError as exc:

@@ -26,7 +26,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
 
 from ailab.core.errors import InputFileError
-from ailab.costs.scenario_io import field_path, read_yaml_mapping
+from ailab.core.inputs import read_mapping
+from ailab.costs.scenario_io import field_path
 
 MAX_HOURS_PER_MONTH = 744.0
 """A 31-day month."""
@@ -73,7 +74,7 @@ def parse_usage(data: Any, path: str) -> dict[str, dict[str, Any]]:
 
 def load_usage(path: Path) -> dict[str, dict[str, Any]]:
     """Read and validate a usage file."""
-    return parse_usage(read_yaml_mapping(path), str(path))
+    return parse_usage(read_mapping(path), str(path))
 
 
 def check_usage(usage: dict[str, dict[str, Any]], path: str, resources: Iterable[dict[str, Any]],

@@ -10,9 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ailab.core.errors import InputFileError, StackNotFoundError
+from ailab.core.inputs import read_mapping
 from ailab.infra.config import stack_file_values
 from ailab.infra.spec import LabSpec, load_spec
 
@@ -45,12 +44,8 @@ def stack_path(name: str, directory: Path | None = None) -> Path:
 def load_stack_config(name: str, directory: Path | None = None) -> dict[str, str]:
     """Raw config of a stack, rendered as the Pulumi CLI hands it to the program."""
     path = stack_path(name, directory)
-    try:
-        doc = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise InputFileError(str(path), "yaml", f"not valid YAML ({exc.__class__.__name__})") \
-            from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("config", {}), dict):
+    doc = read_mapping(path)
+    if not isinstance(doc.get("config", {}), dict):
         raise InputFileError(str(path), "config", "expected a mapping of config keys")
     config: dict[str, Any] = doc.get("config") or {}
     return stack_file_values(config)

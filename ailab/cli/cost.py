@@ -59,18 +59,10 @@ def price_document(doc: dict[str, Any], usage_path: Path | None,
 
 
 def _read_baseline(path: Path) -> StackCost:
-    import json
-
-    from ailab.core.errors import InputFileError
+    from ailab.core.inputs import read_json
     from ailab.costs.stack_pricing import stack_cost_from_json
 
-    try:
-        data = json.loads(path.read_text())
-    except OSError as exc:
-        raise InputFileError(str(path), "<file>", f"cannot read: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise InputFileError(str(path), f"line {exc.lineno}", "not valid JSON") from None
-    return stack_cost_from_json(data, str(path))
+    return stack_cost_from_json(read_json(path, show_line=True), str(path))
 
 
 @dataclass

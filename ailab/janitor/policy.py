@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ailab.core.errors import InputFileError
+from ailab.core.inputs import read_mapping
 from ailab.janitor.model import Resource
 from ailab.janitor.rules import RuleParams, registry
 
@@ -85,14 +85,7 @@ def load_policy(path: str | Path | None) -> Policy:
     if path is None:
         return default_policy()
     shown = str(path)
-    try:
-        raw = yaml.safe_load(Path(path).read_text()) or {}
-    except OSError as exc:
-        raise InputFileError(shown, "file", f"cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise InputFileError(shown, "file", f"not valid YAML: {_first_line(exc)}") from None
-    if not isinstance(raw, dict):
-        raise InputFileError(shown, "file", "must be a mapping of policy keys")
+    raw = read_mapping(Path(path))
     try:
         checked = PolicyFile.model_validate(raw)
     except ValidationError as exc:
