@@ -1,277 +1,25 @@
-"""Offline preview: run the Pulumi program under mocks and record the inventory.
+"""Preview a lab stack offline: its config, validated, run under the recording engine.
 
-The program is the same one ``pulumi up`` runs; only the engine is replaced by
-``RecordingMonitor``, which answers every registration locally and keeps what
-was declared: type, name, parent, inputs and the resource options auditors care
-about (retain on delete, protect). Later features price and police this
-inventory, so it is plain data (``Inventory``), not a printout.
+The same program ``pulumi up`` runs (``infra.program.build``) declares the
+resources; ``ailab.preview.engine`` answers the engine calls locally and
+records the inventory that pricing, guardrails and summaries read.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import math
-import re
-import sys
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pulumi
-from pulumi.runtime import mocks as pulumi_mocks
-
-from ailab.core import tokens
-from ailab.infra.spec import LabSpec
-
-ACCOUNT_ID = "123456789012"
-MOCK_AMI = "ami-0ailabmock00000000"
-GCP_PROJECT_NUMBER = "123456789012"
-GCP_API = "https://www.googleapis.com/compute/v1"
-DYNAMIC_PROVIDER_KEY = "__provider"
-"""Pickled provider of a dynamic resource: code, not configuration; not recorded."""
-
-
-@dataclass
-class Resource:
-    """One declared resource (custom or component)."""
-
-    type: str
-    name: str
-    parent: str | None
-    inputs: dict[str, Any]
-    custom: bool = True
-    retain_on_delete: bool = False
-    protect: bool = False
-    deps: dict[str, list[str]] = field(default_factory=dict)
-    """Property name -> names of the resources its value came from."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"type": self.type, "name": self.name, "parent": self.parent,
-                "inputs": self.inputs, "custom": self.custom,
-                "retain_on_delete": self.retain_on_delete, "protect": self.protect,
-                "dependencies": self.deps}
-
-
-@dataclass
-class Inventory:
-    """Everything a stack declares, in declaration order."""
-
-    stack: str
-    cloud: str
-    region: str
-    resources: list[Resource] = field(default_factory=list)
-
-    def by_type(self, type_: str) -> list[Resource]:
-        return [r for r in self.resources if r.type == type_]
-
-    def get(self, name: str) -> Resource:
-        for res in self.resources:
-            if res.name == name:
-                return res
-        raise KeyError(name)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"stack": self.stack, "cloud": self.cloud, "region": self.region,
-                "resources": [r.to_json() for r in self.resources]}
-
-
-def _plain(value: Any) -> Any:
-    """JSON-safe copy of a deserialised input value."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
-
-
-class RecordingMocks(pulumi_mocks.Mocks):
-    """Answers resource and invoke calls with plausible cloud-shaped values."""
-
-    def __init__(self, region: str = "us-east-1") -> None:
-        self.region = region
-
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
-        state = dict(args.inputs)
-        rid = f"{args.name}-id"
-        token = args.typ
-        if token.startswith("aws:"):
-            service = token.split(":")[1].split("/")[0]
-            state.setdefault("arn", f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{args.name}")
-        if token == tokens.AWS_S3_BUCKET:
-            bucket = state.get("bucket") or f"{state.get('bucketPrefix', args.name)}mock"
-            state.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}")
-            rid = bucket
-        if token == tokens.AWS_EC2_LAUNCH_TEMPLATE:
-            state.setdefault("latestVersion", 1)
-        if token == tokens.AWS_EFS_FILE_SYSTEM:
-            state["dnsName"] = f"{rid}.efs.{self.region}.amazonaws.com"
-        if token == tokens.AWS_FSX_LUSTRE_FILE_SYSTEM:
-            state.update(dnsName=f"{rid}.fsx.{self.region}.amazonaws.com", mountName="mock")
-        if token.startswith("gcp:"):
-            rid, state = self._gcp(token, args.name, state)
-        state.setdefault("name", state.get("name") or args.name)
-        return rid, state
-
-    def _gcp(self, token: str, name: str, state: dict) -> tuple[str, dict]:
-        """GCP ids, self links, e-mails and addresses the program reads back."""
-        project = state.get("project") or "ailab-mock"
-        where = (f"zones/{state['zone']}" if state.get("zone")
-                 else f"regions/{state['region']}" if state.get("region") else "global")
-        kind = token.rsplit(":", 1)[-1]
-        plural = f"{kind[0].lower()}{kind[1:]}"
-        plural = plural[:-1] + "ies" if plural.endswith("y") else plural + "s"
-        rid = f"projects/{project}/{where}/{plural}/{name}"
-        state.setdefault("selfLink", f"{GCP_API}/{rid}")
-        if token == tokens.GCP_SERVICEACCOUNT_ACCOUNT:
-            email = f"{state.get('accountId', name)}@{project}.iam.gserviceaccount.com"
-            state.update(email=email, member=f"serviceAccount:{email}")
-        if token == tokens.GCP_STORAGE_BUCKET:
-            state.update(name=state.get("name") or f"{name}-mock", url=f"gs://{name}-mock")
-            rid = state["name"]
-        if token == tokens.GCP_FILESTORE_INSTANCE:
-            for i, net in enumerate(state.get("networks") or []):
-                net.setdefault("ipAddresses", [f"10.200.{i}.2"])
-        return rid, state
-
-    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
-        if args.token == tokens.AWS_EC2_GET_AMI:
-            return {"id": MOCK_AMI, "imageId": MOCK_AMI, "architecture": "x86_64",
-                    "name": "Deep Learning OSS Nvidia Driver AMI GPU PyTorch (mock)"}, []
-        if args.token == tokens.GCP_COMPUTE_GET_IMAGE:
-            family = args.args.get("family", "mock")
-            link = f"{GCP_API}/projects/{args.args.get('project')}/global/images/{family}-mock"
-            return {"selfLink": link, "name": f"{family}-mock", "family": family,
-                    "id": link}, []
-        if args.token == tokens.GCP_ORGANIZATIONS_GET_PROJECT:
-            return {"projectId": args.args.get("projectId"), "number": GCP_PROJECT_NUMBER,
-                    "id": f"projects/{args.args.get('projectId')}"}, []
-        if args.token == tokens.AWS_INDEX_GET_CALLER_IDENTITY:
-            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mock",
-                    "userId": "mock"}, []
-        return dict(args.args), []
-
-
-class RecordingMonitor(pulumi_mocks.MockMonitor):
-    """A MockMonitor that also keeps every registration, with parent and options."""
-
-    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
-        super().__init__(mocks)
-        self.records: list[Resource] = []
-        self._names: dict[str, str] = {}
-
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
-        if request.type != tokens.STACK:
-            from pulumi.runtime import rpc
-
-            self._names[response.urn] = request.name
-            inputs = rpc.deserialize_properties(request.object)
-            inputs.pop(DYNAMIC_PROVIDER_KEY, None)
-            self.records.append(Resource(
-                type=request.type, name=request.name,
-                parent=self._names.get(request.parent) if request.parent else None,
-                inputs=_plain(inputs), custom=bool(request.custom),
-                retain_on_delete=bool(request.retainOnDelete), protect=bool(request.protect),
-                deps=self._deps(request)))
-        return response
-
-    def _deps(self, request: Any) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for prop, urns in request.propertyDependencies.items():
-            names = sorted({self._names[u] for u in urns.urns if u in self._names})
-            if names:
-                out[prop] = names
-        return out
-
-
-def _fresh_loop() -> tuple[asyncio.AbstractEventLoop, ThreadPoolExecutor,
-                               list[asyncio.AbstractEventLoop]]:
-    """A private event loop whose executor threads get loops we can close.
-
-    Pulumi runs invokes on executor threads, and each makes an event loop of its
-    own; left to the garbage collector they warn at exit. Giving each worker a
-    loop up front lets the run close them all.
-    """
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    thread_loops: list[asyncio.AbstractEventLoop] = []
-
-    def give_thread_a_loop() -> None:
-        thread_loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(thread_loop)
-        thread_loops.append(thread_loop)
-
-    executor = ThreadPoolExecutor(max_workers=4, initializer=give_thread_a_loop)
-    loop.set_default_executor(executor)
-    return loop, executor, thread_loops
-
-
-def run_program(spec: LabSpec, raw_config: dict[str, str]) -> list[Resource]:
-    """Run ``infra.program.build`` for ``spec`` under recording mocks."""
-    from ailab.infra.program import build
-
-    # SkyPilot (and others) set sys.tracebacklimit = 0, which breaks Pulumi's own
-    # stack capture; run with the interpreter default and put it back after.
-    saved_limit = getattr(sys, "tracebacklimit", None)
-    if saved_limit is not None:
-        del sys.tracebacklimit
-    loop, executor, thread_loops = _fresh_loop()
-    monitor = RecordingMonitor(RecordingMocks(spec.region))
-    pulumi.runtime.set_mocks(monitor.mocks, project="ailab", stack=spec.stack, preview=True,
-                             monitor=monitor)
-    pulumi.runtime.set_all_config(raw_config)
-    try:
-        pulumi.runtime.test(lambda: build(spec))()
-    finally:
-        executor.shutdown(wait=True)
-        for thread_loop in [*thread_loops, loop]:
-            thread_loop.close()
-        asyncio.set_event_loop(None)
-        if saved_limit is not None:
-            sys.tracebacklimit = saved_limit
-    return monitor.records
-
-
-def _natural(name: str) -> list[Any]:
-    """Sort key that puts node-2 before node-10."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
-
-
-def tree_order(resources: list[Resource]) -> list[Resource]:
-    """Resources in a stable order: each component, then its children (components
-    first, then by name with numbers compared as numbers), depth first.
-
-    The engine answers registrations in whatever order outputs resolve, so the
-    recorded order varies from run to run; diffs and reports need a fixed one."""
-    children: dict[str | None, list[Resource]] = {}
-    for res in resources:
-        children.setdefault(res.parent, []).append(res)
-    ordered: list[Resource] = []
-
-    def visit(parent: str | None) -> None:
-        for res in sorted(children.get(parent, []),
-                          key=lambda r: (r.custom, _natural(r.name), r.type)):
-            ordered.append(res)
-            if not res.custom:
-                visit(res.name)
-
-    visit(None)
-    seen = {id(r) for r in ordered}
-    return ordered + [r for r in resources if id(r) not in seen]
+from ailab.core.inventory import Inventory
+from ailab.preview.engine import run_program, tree_order
 
 
 def preview_stack(name: str, stacks_dir: Path | None = None,
                   overrides: dict[str, Any] | None = None) -> Inventory:
     """Validate a stack's config and record every resource its program declares."""
     from ailab.infra.config import stack_file_values
+    from ailab.infra.program import build
     from ailab.infra.spec import load_spec
     from ailab.infra.stacks import load_stack_config
 
@@ -279,13 +27,11 @@ def preview_stack(name: str, stacks_dir: Path | None = None,
     if overrides:
         raw.update(stack_file_values(overrides))
     spec = load_spec(raw, name)
-    resources = tree_order(run_program(spec, raw))
-    return Inventory(stack=name, cloud=spec.cloud, region=spec.region, resources=resources)
+    resources = run_program(lambda: build(spec), stack=name, region=spec.region, raw_config=raw)
+    return Inventory(stack=name, cloud=spec.cloud, region=spec.region,
+                     resources=tree_order(resources))
 
 
 def inventory_json(inv: Inventory) -> str:
     """The inventory as the JSON document ``ailab preview --json`` prints."""
     return json.dumps(inv.to_json(), indent=2)
-
-
-__all__ = ["Inventory", "Resource", "preview_stack", "run_program", "inventory_json", "asdict"]

@@ -50,7 +50,7 @@ def preview(
         if policy:
             fail_on_mandatory(stack, verdict)
         return
-    rows = [(short_type(r.type), r.name, summarize(r.type, r.inputs, r.retain_on_delete))
+    rows = [(short_type(r.type), r.name, summarize(r.type, r.inputs, bool(r.retain_on_delete)))
             for r in inventory.resources if r.custom]
     rows.sort(key=lambda row: (row[0], row[1]))
     components = sum(1 for r in inventory.resources if not r.custom)

@@ -8,9 +8,9 @@ type in neither is reported ``unpriced``, never as a silent zero.
 
 ``PricingContext`` gives rules what they need beyond their own resource: the
 stack's region, the usage file, and references to other resources (a launch
-template, an auto-stop alarm, an instance schedule). References resolve by id:
-the offline preview's mock gives every resource the id ``<name>-id``; a real
-preview's unknown ids resolve through its property dependencies instead.
+template, an auto-stop alarm, an instance schedule). References resolve by the
+identities the inventory records (ids, ARNs, self links) and, for values
+unknown before apply, through the recorded property dependencies.
 """
 
 from __future__ import annotations
@@ -113,10 +113,10 @@ class PricingContext:
         for res in self.resources:
             name = res["name"]
             self._by_name[name] = res
-            self._ids[f"{name}-id"] = name
-            for key in ("id", "self_link"):
-                if isinstance(res.get(key), str) and res[key]:
-                    self._ids[res[key]] = name
+            idents = [res.get("id"), *(res.get("outputs") or {}).values()]
+            for ident in idents:
+                if isinstance(ident, str) and ident:
+                    self._ids.setdefault(ident, name)
         for res in self.resources:
             given = (res.get("inputs") or {}).get("name")
             if isinstance(given, str) and given:

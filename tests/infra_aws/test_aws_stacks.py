@@ -266,7 +266,8 @@ def test_inventory_records_property_dependencies(preview) -> None:
 
 
 def test_inventory_order_is_stable_and_tree_shaped() -> None:
-    from ailab.infra.preview import preview_stack, tree_order
+    from ailab.infra.preview import preview_stack
+    from ailab.preview.engine import tree_order
 
     first = [r.name for r in preview_stack("aws-h100-cluster").resources]
     second = [r.name for r in preview_stack("aws-h100-cluster").resources]
@@ -274,7 +275,7 @@ def test_inventory_order_is_stable_and_tree_shaped() -> None:
     assert first[0] == "aws-h100-cluster"
     nodes = [n for n in first if "-cluster-node-" in n]
     assert nodes == ["aws-h100-cluster-cluster-node-0", "aws-h100-cluster-cluster-node-1"]
-    from ailab.infra.preview import Resource
+    from ailab.core.inventory import Resource
 
     shuffled = [Resource("t", "lab-node-10", "lab", {}), Resource("c", "lab", None, {}, False),
                 Resource("t", "lab-node-2", "lab", {})]

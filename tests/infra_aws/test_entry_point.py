@@ -11,8 +11,8 @@ import pulumi
 import pytest
 
 from ailab.infra.config import stack_file_values
-from ailab.infra.preview import RecordingMocks, RecordingMonitor, _fresh_loop
 from ailab.infra.stacks import load_stack_config
+from ailab.preview.engine import RecordingMocks, RecordingMonitor, _fresh_loop
 
 ROOT = Path(__file__).resolve().parents[2]
 

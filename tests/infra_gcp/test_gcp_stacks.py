@@ -42,7 +42,7 @@ def test_preview_lists_every_resource_with_the_aws_schema(preview, stack: str) -
     components = {r["name"] for r in doc["resources"] if not r["custom"]}
     for res in doc["resources"]:
         assert set(res) == {"type", "name", "parent", "inputs", "custom", "retain_on_delete",
-                            "protect", "dependencies"}
+                            "protect", "dependencies", "id", "outputs"}
         assert res["parent"] is None or res["parent"] in components
         assert "__provider" not in res["inputs"]
     assert doc["resources"][0]["type"] == "ailab:gcp:Lab"

@@ -13,7 +13,9 @@ H = 730.0
 
 
 def _res(type_: str, name: str, **inputs: Any) -> dict[str, Any]:
-    return {"type": type_, "name": name, "parent": None, "inputs": inputs, "custom": True}
+    """An inventory entry whose recorded id is ``<name>-id`` (references below quote it)."""
+    return {"type": type_, "name": name, "parent": None, "inputs": inputs, "custom": True,
+            "id": f"{name}-id"}
 
 
 def test_alb_hours_plus_capacity_units(rows: Any) -> None:
