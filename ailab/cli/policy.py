@@ -21,7 +21,7 @@ def policy_list(
     `ailab preview STACK --policy`.
     """
     from ailab.core.errors import AilabError
-    from ailab.guardrails.model import load_rules
+    from ailab.guardrails.rule import load_rules
 
     rules = sorted(load_rules().values(), key=lambda r: (r.category, r.id))
     if category is not None:

@@ -26,7 +26,7 @@ from pulumi_policy import (
 )
 
 from ailab.guardrails.evaluate import check_resource
-from ailab.guardrails.model import Res, Rule, Stack, load_rules
+from ailab.guardrails.rule import Res, Rule, Stack, load_rules
 
 UNKNOWN = "<unknown during preview>"
 _UNKNOWN_SENTINELS = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ailab.guardrails.model import Res, Rule, Stack, Violation, load_rules
+from ailab.guardrails.rule import Res, Rule, Stack, Violation, load_rules
 
 
 def rule_config(rule: Rule, overrides: Mapping[str, Mapping[str, Any]] | None = None

@@ -7,7 +7,7 @@ from typing import Any
 
 from ailab.core import tokens
 from ailab.guardrails import types as t
-from ailab.guardrails.model import Res, Severity, resource_rule, truthy
+from ailab.guardrails.rule import Res, Severity, resource_rule, truthy
 
 NET = "network"
 ADMIN_PORTS = {22: "SSH", 3389: "RDP"}

@@ -11,7 +11,7 @@ from typing import Any
 
 from ailab.core import tokens
 from ailab.guardrails import types as t
-from ailab.guardrails.model import (
+from ailab.guardrails.rule import (
     Finding,
     Res,
     Severity,

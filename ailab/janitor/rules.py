@@ -15,9 +15,12 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from ailab.core.registry import Registry
 from ailab.janitor.model import Action, Resource
 
-_REGISTRY: dict[str, type[Rule]] = {}
+_REGISTRY: Registry[str, type[Rule]] = Registry("janitor rule")
+"""Every rule class by name. The cloud modules register themselves; ``ailab.janitor``
+imports them (this module never does, so there is no import cycle)."""
 
 TAG_KEYS: dict[str, dict[str, str]] = {
     "aws": {"protect": "ailab:protect", "expires": "ailab:expires",
@@ -91,15 +94,11 @@ class Rule:
 
 def register(cls: type[Rule]) -> type[Rule]:
     """Class decorator: add a rule to the registry under its name."""
-    _REGISTRY[cls.name] = cls
-    return cls
+    return _REGISTRY.add(cls.name, cls)
 
 
 def registry() -> dict[str, type[Rule]]:
     """All rules by name, in evaluation order: priority, then name (the first match wins)."""
-    import ailab.janitor.rules_aws  # noqa: F401  (registers on import)
-    import ailab.janitor.rules_gcp  # noqa: F401
-
     ordered = sorted(_REGISTRY.values(), key=lambda cls: (cls.priority, cls.name))
     return {cls.name: cls for cls in ordered}
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from ailab.cli import app
 from ailab.core.errors import AilabError, PolicyViolationError
-from ailab.guardrails.model import load_rules
+from ailab.guardrails.rule import load_rules
 from ailab.infra.stacks import stack_path
 
 runner = CliRunner()

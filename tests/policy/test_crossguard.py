@@ -17,7 +17,7 @@ import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from ailab.guardrails.model import load_rules
+from ailab.guardrails.rule import load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,7 +13,7 @@ import pytest
 from ailab.core import tokens
 from ailab.guardrails import types as t
 from ailab.guardrails.evaluate import evaluate
-from ailab.guardrails.model import Res, load_rules
+from ailab.guardrails.rule import Res, load_rules
 
 TAGS = {"ailab:stack": "s", "ailab:owner": "o"}
 LABELS = {"ailab-stack": "s", "ailab-owner": "o"}

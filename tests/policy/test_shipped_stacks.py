@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ailab.guardrails.evaluate import evaluate_inventory, from_inventory
-from ailab.guardrails.model import Enforcement, Severity, load_rules
+from ailab.guardrails.rule import Enforcement, Severity, load_rules
 from ailab.infra.stacks import list_stacks
 
 STACKS = list_stacks()

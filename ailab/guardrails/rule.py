@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ailab.core.errors import AilabError
+from ailab.core.registry import Registry
 
 
 class Severity(StrEnum):
@@ -150,14 +150,9 @@ class Violation:
                 "message": self.message, "remediation": self.remediation}
 
 
-RULES: dict[str, Rule] = {}
-
-
-def _register(rule: Rule) -> Rule:
-    if rule.id in RULES:
-        raise ValueError(f"guardrail {rule.id!r} registered twice")
-    RULES[rule.id] = rule
-    return rule
+RULES: Registry[str, Rule] = Registry("guardrail")
+"""Every rule by id. The rule modules register themselves; ``ailab.guardrails``
+imports them (this module never does, so there is no import cycle)."""
 
 
 def resource_rule(id: str, title: str, category: str, severity: Severity,  # noqa: A002
@@ -167,8 +162,8 @@ def resource_rule(id: str, title: str, category: str, severity: Severity,  # noq
                   ) -> Callable[[ResourceCheck], ResourceCheck]:
     """Register a check that needs only the resource itself."""
     def wrap(fn: ResourceCheck) -> ResourceCheck:
-        _register(Rule(id, title, category, severity, enforcement, remediation, types,
-                       resource_check=fn, config=dict(config or {})))
+        RULES.add(id, Rule(id, title, category, severity, enforcement, remediation, types,
+                           resource_check=fn, config=dict(config or {})))
         return fn
     return wrap
 
@@ -179,25 +174,15 @@ def stack_rule(id: str, title: str, category: str, severity: Severity,  # noqa: 
                config: Mapping[str, Any] | None = None) -> Callable[[StackCheck], StackCheck]:
     """Register a check that looks across resources (links, presence)."""
     def wrap(fn: StackCheck) -> StackCheck:
-        _register(Rule(id, title, category, severity, enforcement, remediation, types,
-                       stack_check=fn, config=dict(config or {})))
+        RULES.add(id, Rule(id, title, category, severity, enforcement, remediation, types,
+                           stack_check=fn, config=dict(config or {})))
         return fn
     return wrap
 
 
-def get_rule(rule_id: str) -> Rule:
-    """A rule by id; an unknown id fails loudly and lists the valid ones."""
-    load_rules()
-    if rule_id not in RULES:
-        raise AilabError(f"policy rule {rule_id!r} is unknown; valid: {', '.join(sorted(RULES))}")
-    return RULES[rule_id]
-
-
 def load_rules() -> dict[str, Rule]:
-    """Import every rule module (registration happens on import)."""
-    from ailab.guardrails import rules_data, rules_finops, rules_network, rules_security  # noqa: F401
-
-    return RULES
+    """Every registered rule by id (the package import has registered them all)."""
+    return dict(RULES.items())
 
 
 def iter_values(value: Any) -> Iterator[Any]:
