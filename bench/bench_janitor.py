@@ -62,8 +62,8 @@ def seed(instances: int, volumes: int) -> float:
 
 def scan(strategy: str) -> tuple[Counter[str], float, Any]:
     from ailab.janitor.aws import AwsDriver
+    from ailab.janitor.config import default_policy
     from ailab.janitor.engine import RunOptions, run
-    from ailab.janitor.policy import default_policy
 
     driver = AwsDriver(metric_strategy=strategy)
     calls: Counter[str] = Counter()

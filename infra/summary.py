@@ -14,14 +14,6 @@ from ailab.core import tokens
 Inputs = dict[str, Any]
 
 
-def short_type(token: str) -> str:
-    """``aws:ec2/instance:Instance`` -> ``aws.ec2.Instance``; components unchanged."""
-    parts = token.split(":")
-    if len(parts) == 3 and "/" in parts[1]:
-        return f"{parts[0]}.{parts[1].split('/')[0]}.{parts[2]}"
-    return token
-
-
 def _enc(value: Any) -> str:
     return "encrypted" if str(value).lower() == "true" else "UNENCRYPTED"
 

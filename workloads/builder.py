@@ -19,7 +19,7 @@ from typing import Any
 from ailab.core.errors import InputFileError, WorkloadError
 from ailab.core.inputs import read_json
 from ailab.infra.aws.facts import efa_interfaces
-from ailab.workloads import checks, plan
+from ailab.workloads import checks, choose
 from ailab.workloads.registry import LAUNCHER_VARIANTS, PROJECT_ROOT, get_workload, load_template
 
 INFRAS = ("cloud", "onprem", "k8s", "hybrid")
@@ -58,7 +58,7 @@ class BuildResult:
     variant: str
     bucket: str | None
     bucket_known: bool
-    choice: plan.Choice | None
+    choice: choose.Choice | None
     notes: list[str] = field(default_factory=list)
 
 
@@ -116,12 +116,12 @@ def _cloud_resources(req: BuildRequest, accelerated: bool, cfg: dict[str, Any],
     spec = req.spec
     res = cfg.setdefault("resources", {})
     spot_workload = bool(res.get("use_spot")) or "ordered" in res
-    types = plan.allowed_types(spec, prefer_cluster=result.workload == "train-ddp")
-    options = plan.choices(spec, types, spot=spot_workload or plan.stack_spot(spec))
+    types = choose.allowed_types(spec, prefer_cluster=result.workload == "train-ddp")
+    options = choose.choices(spec, types, spot=spot_workload or choose.stack_spot(spec))
     if accelerated:
         options = [o for o in options if o.accelerators] or options
     if req.plan is not None:
-        chosen = plan.pick(options, req.plan)
+        chosen = choose.pick(options, req.plan)
     elif options:
         chosen = options[0]
     else:

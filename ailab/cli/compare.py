@@ -24,7 +24,7 @@ def compare_cmd(
 ) -> None:
     """Rank cloud, on-prem and hybrid plans by total cost, with per-month costs."""
     from ailab.costs.catalog import staleness_warning
-    from ailab.costs.plan import compare, load_plan
+    from ailab.costs.compare import compare, load_plan
 
     result = compare(load_plan(plan_file))
     warning = staleness_warning()

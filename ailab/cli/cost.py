@@ -109,10 +109,10 @@ def priced_preview(doc: dict[str, Any], cost: bool, fmt: OutputFormat, usage: Pa
 
 def print_cost_table(cost: StackCost, ops: dict[str, str] | None = None) -> None:
     """Every resource's monthly cost, dearest first, then unpriced and free ones."""
+    from ailab.core.tokens import display_name
     from ailab.costs.stack_pricing.render import (
         details_cell,
         monthly_cell,
-        short_type,
         totals_text,
         usd,
     )
@@ -120,7 +120,7 @@ def print_cost_table(cost: StackCost, ops: dict[str, str] | None = None) -> None
     order = {"priced": 0, "usage": 0, "unpriced": 1, "free": 2}
     lines = sorted(cost.lines, key=lambda ln: (order[ln.status], -(ln.monthly_usd or 0.0)))
     columns = ["type", "name", *(["op"] if ops else []), "monthly", "how"]
-    rows = [(short_type(ln.type), ln.name, *([ops.get(ln.name, "")] if ops else []),
+    rows = [(display_name(ln.type), ln.name, *([ops.get(ln.name, "")] if ops else []),
              monthly_cell(ln), details_cell(ln)) for ln in lines]
     parts = ", ".join(f"{name} {usd(value)}" for name, value in cost.by_component().items()
                       if value)

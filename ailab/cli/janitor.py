@@ -46,8 +46,8 @@ def _drivers(cloud: str, project: str | None) -> list[Any]:
 
 def _run(mode: str, regions: list[str] | None, policy_file: Path | None, cloud: str,
          project: str | None, as_json: bool, no_snapshot: bool = False) -> None:
+    from ailab.janitor.config import load_policy
     from ailab.janitor.engine import RunOptions, run
-    from ailab.janitor.policy import load_policy
     from ailab.janitor.report import COLUMNS, footer, rows, to_json
 
     policy = load_policy(policy_file)

@@ -31,8 +31,9 @@ def preview(
     Nothing is sent to any cloud: the program runs with the stack's config and a
     local engine that records each declared resource.
     """
+    from ailab.core.tokens import display_name
     from ailab.infra.preview import preview_stack
-    from ailab.infra.summary import short_type, summarize
+    from ailab.infra.summary import summarize
 
     inventory = preview_stack(stack, stacks_dir)
     priced = priced_preview(inventory.to_json(), cost, fmt, usage, compare_to)
@@ -50,7 +51,7 @@ def preview(
         if policy:
             fail_on_mandatory(stack, verdict)
         return
-    rows = [(short_type(r.type), r.name, summarize(r.type, r.inputs, bool(r.retain_on_delete)))
+    rows = [(display_name(r.type), r.name, summarize(r.type, r.inputs, bool(r.retain_on_delete)))
             for r in inventory.resources if r.custom]
     rows.sort(key=lambda row: (row[0], row[1]))
     components = sum(1 for r in inventory.resources if not r.custom)

@@ -135,6 +135,10 @@ PROVIDER_GCP = "pulumi:providers:gcp"
 STACK = "pulumi:pulumi:Stack"
 
 
-def cloud_of(token: str) -> str:
-    """``aws``/``gcp`` for provider resources, ``pulumi`` for engine types, else the package."""
-    return token.split(":", 1)[0]
+def display_name(token: str) -> str:
+    """The one spelling tables use: ``aws:ec2/instance:Instance`` -> ``aws.ec2.Instance``
+    (as the Python SDK names the class); component and engine tokens unchanged."""
+    parts = token.split(":")
+    if len(parts) == 3 and "/" in parts[1]:
+        return f"{parts[0]}.{parts[1].split('/')[0]}.{parts[2]}"
+    return token

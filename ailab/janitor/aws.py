@@ -14,8 +14,8 @@ from typing import Any
 
 from ailab.janitor import aws_inventory as inv
 from ailab.janitor import aws_metrics
-from ailab.janitor.model import Action, Finding, Resource, Status, error_message
-from ailab.janitor.plan import mark_value
+from ailab.janitor.marks import mark_value
+from ailab.janitor.records import Action, Finding, Resource, Status, error_message
 from ailab.janitor.rules import TAG_KEYS, Context, MetricQuery
 
 RETRY = {"mode": "adaptive", "max_attempts": 10}

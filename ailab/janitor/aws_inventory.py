@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from ailab.janitor.model import Resource
 from ailab.janitor.prices import accelerator_count
+from ailab.janitor.records import Resource
 
 _STOP_REASON = re.compile(r"\((\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})")
 

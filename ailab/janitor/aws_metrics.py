@@ -14,8 +14,6 @@ from ailab.janitor.rules import MetricQuery
 
 MAX_QUERIES = 500
 Series = dict[tuple[str, str], list[float]]
-STRATEGIES = ("batched", "per-resource")
-
 
 def fetch(cw: Any, wanted: list[tuple[str, MetricQuery]], now: datetime,
           strategy: str = "batched") -> Series:

@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ailab.core.errors import AilabError
-from ailab.janitor.model import (
+from ailab.janitor.config import Policy
+from ailab.janitor.marks import plan, stale_mark
+from ailab.janitor.records import (
     ACTION_ORDER,
     Finding,
     Report,
@@ -22,11 +24,7 @@ from ailab.janitor.model import (
     Status,
     error_message,
 )
-from ailab.janitor.plan import plan, stale_mark
-from ailab.janitor.policy import Policy
 from ailab.janitor.rules import Context, MetricQuery, Rule, iter_rules
-
-MODES = ("scan", "dry-run", "execute")
 
 
 class Driver(Protocol):
@@ -96,10 +94,9 @@ def _region(driver: Any, region: str, rules: list[Rule], policy: Policy,
     except Exception as exc:  # noqa: BLE001 - reported, other regions go on
         return [], [RunError(driver.cloud, region, "scan", error_message(exc))]
     findings = evaluate(resources, rules, ctx, policy)
-    errors: list[RunError] = []
     if options.mode == "execute":
-        errors = apply(driver, region, findings, options, policy, now)
-    return findings, errors
+        apply(driver, region, findings, options, policy, now)
+    return findings, []
 
 
 def evaluate(resources: list[Resource], rules: list[Rule], ctx: Context,
@@ -125,8 +122,9 @@ def evaluate(resources: list[Resource], rules: list[Rule], ctx: Context,
 
 
 def apply(driver: Any, region: str, findings: list[Finding], options: RunOptions,
-          policy: Policy, now: datetime) -> list[RunError]:
-    """Mark, unmark, then act in dependency order; failures are recorded, not raised."""
+          policy: Policy, now: datetime) -> None:
+    """Mark, unmark, then act in dependency order; a failed action is recorded on its
+    finding (status ``failed``), not raised."""
     driver.mark(region, [f for f in findings if f.status is Status.MARK], now)
     driver.unmark(region, [f for f in findings if f.status is Status.UNMARK])
     due = sorted((f for f in findings if f.status is Status.ACT),
@@ -137,4 +135,3 @@ def apply(driver: Any, region: str, findings: list[Finding], options: RunOptions
             finding.status, finding.detail = driver.act(finding, final)
         except Exception as exc:  # noqa: BLE001 - a partial failure is reported, run goes on
             finding.status, finding.detail = Status.FAILED, error_message(exc)
-    return []

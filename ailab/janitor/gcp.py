@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ailab.core.errors import JanitorError
-from ailab.janitor.model import Action, Finding, Resource, Status
-from ailab.janitor.plan import mark_value
+from ailab.janitor.marks import mark_value
 from ailab.janitor.prices import accelerator_count
+from ailab.janitor.records import Action, Finding, Resource, Status
 from ailab.janitor.rules import TAG_KEYS, Context, MetricQuery
 from ailab.janitor.rules_gcp import GCE_CPU
 
@@ -185,7 +185,7 @@ class GcpDriver:
                 _raise(self.http.post(f"{_instance_url(self.project, res)}/setLabels",
                                       json=body))
         except Exception as exc:  # noqa: BLE001 - reported per finding, run goes on
-            from ailab.janitor.model import error_message
+            from ailab.janitor.records import error_message
 
             finding.status, finding.detail = Status.FAILED, f"{done} failed: {error_message(exc)}"
             return

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ailab.costs import storage_prices as sp
 from ailab.costs.catalog import HOURS_PER_MONTH, PriceRow, find_price, load_prices
-from ailab.janitor.model import Resource
+from ailab.janitor.records import Resource
 
 
 @dataclass(frozen=True)

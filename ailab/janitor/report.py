@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ailab.janitor.model import Finding, Report, Status
+from ailab.janitor.records import Finding, Report, Status
 
 COLUMNS = ("Resource", "Region", "Rule", "Evidence", "USD/month", "Action", "Status")
 

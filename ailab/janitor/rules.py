@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from ailab.core.registry import Registry
-from ailab.janitor.model import Action, Resource
+from ailab.janitor.records import Action, Resource
 
 _REGISTRY: Registry[str, type[Rule]] = Registry("janitor rule")
 """Every rule class by name. The cloud modules register themselves; ``ailab.janitor``

@@ -6,8 +6,8 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from ailab.janitor.model import Action, Resource
 from ailab.janitor.prices import resource_monthly
+from ailab.janitor.records import Action, Resource
 from ailab.janitor.rules import (
     TAG_KEYS,
     Context,

@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import Field
 
-from ailab.janitor.model import Action, Resource
 from ailab.janitor.prices import resource_monthly
+from ailab.janitor.records import Action, Resource
 from ailab.janitor.rules import (
     Context,
     MetricQuery,

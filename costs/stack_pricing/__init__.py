@@ -11,7 +11,7 @@ from __future__ import annotations
 from ailab.costs.stack_pricing import aws, gcp
 from ailab.costs.stack_pricing.diff import CostDiff, diff_costs, stack_cost_from_json
 from ailab.costs.stack_pricing.engine import price_inventory, priced_document
-from ailab.costs.stack_pricing.model import CostLine, CostPart, StackCost
+from ailab.costs.stack_pricing.lines import CostLine, CostPart, StackCost
 
 RULE_MODULES = (aws, gcp)
 

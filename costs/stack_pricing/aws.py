@@ -16,7 +16,7 @@ from ailab.costs.stack_pricing.common import (
     processed_part,
     truthy,
 )
-from ailab.costs.stack_pricing.model import CostLine, CostPart
+from ailab.costs.stack_pricing.lines import CostLine, CostPart
 from ailab.costs.stack_pricing.registry import (
     PricingContext,
     Res,

@@ -6,7 +6,7 @@ from typing import Any
 
 from ailab.core.errors import CatalogError
 from ailab.costs import catalog, storage_prices
-from ailab.costs.stack_pricing.model import CostPart
+from ailab.costs.stack_pricing.lines import CostPart
 from ailab.costs.stack_pricing.registry import PricingContext, Res, part
 from ailab.costs.storage_prices import PriceQuote, Tier
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ailab.core.errors import InputFileError
 from ailab.core.inputs import invalid_field
-from ailab.costs.stack_pricing.model import STATUSES, CostLine, StackCost
+from ailab.costs.stack_pricing.lines import STATUSES, CostLine, StackCost
 
 
 @dataclass(frozen=True)

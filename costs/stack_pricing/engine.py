@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ailab.core.errors import AilabError
-from ailab.costs.stack_pricing.model import CostLine, StackCost
+from ailab.costs.stack_pricing.lines import CostLine, StackCost
 from ailab.costs.stack_pricing.registry import FREE_TYPES, RULES, PricingContext, Res, unpriced
 
 

@@ -17,7 +17,7 @@ from ailab.costs.stack_pricing.common import (
     object_parts,
     processed_part,
 )
-from ailab.costs.stack_pricing.model import CostLine, CostPart
+from ailab.costs.stack_pricing.lines import CostLine, CostPart
 from ailab.costs.stack_pricing.registry import (
     PricingContext,
     Res,

@@ -24,7 +24,7 @@ from typing import Any
 
 from ailab.core.errors import CatalogError
 from ailab.costs.catalog import HOURS_PER_MONTH
-from ailab.costs.stack_pricing.model import CostLine, CostPart
+from ailab.costs.stack_pricing.lines import CostLine, CostPart
 from ailab.costs.storage_prices import PriceQuote
 
 EXTRA_PRICES_CSV = Path(__file__).resolve().parent.parent / "data" / "stack_prices.csv"

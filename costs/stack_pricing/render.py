@@ -5,8 +5,9 @@ Pure string building; the CLI prints what these return.
 
 from __future__ import annotations
 
+from ailab.core import tokens
 from ailab.costs.stack_pricing.diff import CostDiff
-from ailab.costs.stack_pricing.model import CostLine, CostPart, StackCost
+from ailab.costs.stack_pricing.lines import CostLine, CostPart, StackCost
 
 
 def usd(value: float | None, signed: bool = False) -> str:
@@ -14,12 +15,6 @@ def usd(value: float | None, signed: bool = False) -> str:
         return "unpriced"
     sign = "+" if signed and value > 0 else ("-" if value < 0 else "")
     return f"{sign}${abs(value):,.2f}"
-
-
-def short_type(type_: str) -> str:
-    """``aws:ec2/instance:Instance`` -> ``ec2/instance``."""
-    parts = type_.split(":")
-    return parts[1] if len(parts) == 3 else type_
 
 
 def monthly_cell(line: CostLine) -> str:
@@ -77,7 +72,7 @@ def stack_markdown(cost: StackCost, include_free: bool = False) -> str:
     for line in cost.lines:
         if line.status == "free" and not include_free:
             continue
-        out.append(f"| `{line.name}` | {short_type(line.type)} | {monthly_cell(line)} | "
+        out.append(f"| `{line.name}` | {tokens.display_name(line.type)} | {monthly_cell(line)} | "
                    f"{_md(details_cell(line))} |")
     out += ["", f"**{totals_text(cost)}**", "", "| Component | Monthly |", "|---|--:|"]
     out += [f"| `{name}` | {usd(value)} |" for name, value in cost.by_component().items()

@@ -19,7 +19,7 @@ from ailab.infra.aws.machine import METADATA_OPTIONS, root_block_device
 from ailab.infra.aws.spec import ClusterSpec
 
 
-def efa_interfaces(count: int, subnet_id: Any, security_group_id: Any) -> list[Any]:
+def efa_network_interfaces(count: int, subnet_id: Any, security_group_id: Any) -> list[Any]:
     """Launch-template network interfaces: one per network card."""
     interfaces = []
     for card in range(count):
@@ -66,7 +66,7 @@ class GpuCluster(pulumi.ComponentResource):
         spec = args.spec
         self.placement_group = aws.ec2.PlacementGroup(
             f"{name}-pg", strategy="cluster", tags=args.tags, opts=child)
-        nics = (efa_interfaces(spec.efa_interfaces, args.subnet_id, args.security_group_id)
+        nics = (efa_network_interfaces(spec.efa_interfaces, args.subnet_id, args.security_group_id)
                 if spec.efa_interfaces else plain_interface(args.subnet_id,
                                                             args.security_group_id))
         market: Any = ({"market_type": "spot", "spot_options": {

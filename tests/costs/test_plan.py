@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from ailab.core.errors import EstimateError, InputFileError
-from ailab.costs.plan import compare, demand_profile, load_plan, spot_overhead
+from ailab.costs.compare import compare, demand_profile, load_plan, spot_overhead
 
 Cli = Callable[[list[str]], tuple[int, str, str]]
 

@@ -25,7 +25,7 @@ EXAMPLES = ROOT / "examples"
 
 
 def _load_plan(path: Path) -> Any:
-    from ailab.costs.plan import load_plan
+    from ailab.costs.compare import load_plan
 
     return load_plan(path)
 
@@ -43,7 +43,7 @@ def _load_serve(path: Path) -> Any:
 
 
 def _load_janitor(path: Path) -> Any:
-    from ailab.janitor.policy import load_policy
+    from ailab.janitor.config import load_policy
 
     return load_policy(path)
 

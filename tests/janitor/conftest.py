@@ -19,9 +19,9 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ec2.models import ec2_backends
 
 from ailab.janitor.aws import AwsDriver
+from ailab.janitor.config import Policy, default_policy
 from ailab.janitor.engine import RunOptions, run
-from ailab.janitor.model import Finding, Report
-from ailab.janitor.policy import Policy, default_policy
+from ailab.janitor.records import Finding, Report
 
 
 @pytest.fixture(autouse=True)

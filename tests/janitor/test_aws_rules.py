@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ailab.costs.catalog import HOURS_PER_MONTH, find_price
-from ailab.janitor.model import Action, Status
+from ailab.janitor.records import Action, Status
 
 from .conftest import Fleet, by_id, janitor_run, policy_with
 
@@ -132,7 +132,7 @@ def test_expired_tag_any_kind(fleet: Fleet) -> None:
 
 
 def test_protected_and_allowlisted_are_reported_never_touched(fleet: Fleet) -> None:
-    from ailab.janitor.policy import AllowEntry
+    from ailab.janitor.config import AllowEntry
 
     tagged = fleet.volume(tags={"ailab:protect": "true"})
     by_name = fleet.volume(tags={"Name": "keep-me-1"})

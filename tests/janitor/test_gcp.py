@@ -9,10 +9,10 @@ from google.auth.credentials import AnonymousCredentials
 
 from ailab.core.errors import JanitorError
 from ailab.costs.catalog import HOURS_PER_MONTH, find_price
+from ailab.janitor.config import default_policy
 from ailab.janitor.engine import RunOptions, run
 from ailab.janitor.gcp import GcpDriver
-from ailab.janitor.model import Action, Report, Status
-from ailab.janitor.policy import default_policy
+from ailab.janitor.records import Action, Report, Status
 from ailab.janitor.rules_gcp import GCE_CPU, GCE_GPU, TPU_DUTY
 
 from .fake_gcp import PROJECT, FakeGcp

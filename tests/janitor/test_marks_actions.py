@@ -8,9 +8,9 @@ from typing import Any
 import boto3
 
 from ailab.janitor.aws import AwsDriver
+from ailab.janitor.config import default_policy
 from ailab.janitor.engine import RunOptions, apply
-from ailab.janitor.model import Action, Finding, Resource, Status
-from ailab.janitor.policy import default_policy
+from ailab.janitor.records import Action, Finding, Resource, Status
 
 from .conftest import CallCounter, Fleet, by_id, janitor_run, policy_with
 

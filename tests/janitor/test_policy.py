@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ailab.core.errors import InputFileError
-from ailab.janitor.policy import load_policy
+from ailab.janitor.config import load_policy
 from ailab.janitor.rules import registry
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "janitor" / "policy.yaml"

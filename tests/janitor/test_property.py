@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from ailab.janitor.aws import AwsDriver
-from ailab.janitor.model import Status
+from ailab.janitor.records import Status
 
 from .conftest import CallCounter, Fleet, by_id, janitor_run, policy_with
 

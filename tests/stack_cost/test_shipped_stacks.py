@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ailab.costs.stack_pricing import price_inventory
-from ailab.costs.stack_pricing.model import STATUSES
+from ailab.costs.stack_pricing.lines import STATUSES
 
 H = 730.0  # hours in the default month
 

@@ -67,7 +67,7 @@ class ModelResult(_Strict):
 
 
 class BenchResults(_Strict):
-    schema_: Literal["ailab-bench/1"] = Field("ailab-bench/1", alias="schema")
+    schema_: Literal["ailab-bench/1"] = Field(SCHEMA, alias="schema")
     created: str
     hardware: Hardware
     software: Software

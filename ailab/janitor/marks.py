@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from ailab.janitor.model import Action, Finding, Resource, Status
-from ailab.janitor.policy import Policy
+from ailab.janitor.config import Policy
+from ailab.janitor.records import Action, Finding, Resource, Status
 from ailab.janitor.rules import TAG_KEYS, age_days
 
 MARKLESS_KINDS = frozenset({"multipart-upload"})

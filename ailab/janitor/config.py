@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ailab.core.errors import InputFileError
 from ailab.core.inputs import read_mapping
-from ailab.janitor.model import Resource
+from ailab.janitor.records import Resource
 from ailab.janitor.rules import RuleParams, registry
 
 
