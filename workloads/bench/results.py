@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-SCHEMA = "ailab-bench/1"
+SCHEMA: Literal["ailab-bench/1"] = "ailab-bench/1"
 
 
 class _Strict(BaseModel):
