@@ -30,6 +30,7 @@ os.environ.update(_OFFLINE_ENV)
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "GOOGLE_APPLICATION_CREDENTIALS"):
     os.environ.pop(_var, None)
 
+import sys  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -52,5 +53,26 @@ def preview() -> Callable[..., Any]:
         if stack not in _PREVIEW_CACHE:
             _PREVIEW_CACHE[stack] = preview_stack(stack)
         return _PREVIEW_CACHE[stack]
+
+    return run
+
+
+Cli = Callable[[list[str]], tuple[int, str, str]]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """Run the ``ailab`` console-script entry point in-process: exit code, stdout, stderr."""
+
+    def run(args: list[str]) -> tuple[int, str, str]:
+        from ailab.cli import main
+
+        monkeypatch.setattr(sys, "argv", ["ailab", *args])
+        with pytest.raises(SystemExit) as exc:
+            main()
+        captured = capsys.readouterr()
+        code = exc.value.code
+        status = code if isinstance(code, int) else 0 if code is None else 1
+        return status, captured.out, captured.err
 
     return run

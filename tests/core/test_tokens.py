@@ -15,8 +15,8 @@ import pytest
 from pulumi.type_token import get_type_token
 
 from ailab.core import tokens
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKENS = {name: value for name, value in vars(tokens).items()
           if name.isupper() and isinstance(value, str)}
 LITERAL = re.compile(r"""["']((aws|gcp):[A-Za-z0-9]+/[A-Za-z0-9]+|pulumi(-python)?:[a-z]+)"""

@@ -9,8 +9,9 @@ import pytest
 from ailab.core.errors import InputFileError
 from ailab.janitor.config import load_policy
 from ailab.janitor.rules import registry
+from tests.support import EXAMPLES
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "janitor" / "policy.yaml"
+EXAMPLE = EXAMPLES / "janitor" / "policy.yaml"
 
 
 def _write(tmp_path: Path, text: str) -> Path:

@@ -23,8 +23,9 @@ from ailab.infra.stacks import list_stacks, load_stack_spec
 from ailab.workloads import skyrun
 from ailab.workloads.builder import BuildRequest, build
 from ailab.workloads.registry import WORKLOADS, shipped_task_yamls
+from tests.support import SHARED
 
-SHARED_CATALOG = Path(__file__).resolve().parents[3] / "shared" / "data" / "catalog"
+SHARED_CATALOG = SHARED / "data" / "catalog"
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-DATA = Path(__file__).resolve().parents[2] / "costs" / "data"
+from tests.support import DATA
 
 
 @pytest.fixture(scope="session")

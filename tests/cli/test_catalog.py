@@ -10,10 +10,11 @@ import pytest
 
 import ailab.costs.catalog as catalog
 from ailab.costs.catalog import load_prices, snapshot_date, staleness_warning
+from tests.support import SHARED as SHARED_DIR
 
 Cli = Callable[[list[str]], tuple[int, str, str]]
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "catalog"
+SHARED = SHARED_DIR / "data" / "catalog"
 
 
 def test_show_json_filters(cli: Cli) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import runpy
-from pathlib import Path
 
 import pulumi
 import pytest
@@ -13,8 +12,7 @@ import pytest
 from ailab.infra.config import stack_file_values
 from ailab.infra.stacks import load_stack_config
 from ailab.preview.engine import RecordingMocks, RecordingMonitor, _fresh_loop
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
 
 
 def run_entry_point(stack: str, config: dict[str, str],

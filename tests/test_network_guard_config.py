@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 from pytest_socket import SocketBlockedError, SocketConnectBlockedError
 
-TESTS = Path(__file__).resolve().parents[1]
+from tests.support import ROOT
+
+TESTS = ROOT / "tests"
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 

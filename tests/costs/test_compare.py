@@ -9,10 +9,11 @@ import yaml
 
 from ailab.core.errors import EstimateError, InputFileError
 from ailab.costs.compare import compare, demand_profile, load_plan, spot_overhead
+from tests.support import EXAMPLES
 
 Cli = Callable[[list[str]], tuple[int, str, str]]
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plans"
+PLANS = EXAMPLES / "plans"
 
 
 def small_plan(**over: object) -> dict[str, object]:
@@ -34,7 +35,7 @@ def write(tmp_path: Path, data: object) -> Path:
 
 @pytest.mark.parametrize("name", ["llm-pretraining-h100.yaml", "research-lab-a100.yaml"])
 def test_examples_rank_all_three_kinds(name: str) -> None:
-    result = compare(load_plan(EXAMPLES / name))
+    result = compare(load_plan(PLANS / name))
     totals = [p["total_usd"] for p in result["plans"]]
     assert totals == sorted(totals)
     assert {p["kind"] for p in result["plans"]} == {"cloud", "onprem", "hybrid"}
@@ -105,7 +106,7 @@ def test_job_past_horizon(tmp_path: Path) -> None:
 
 def test_compare_cli_json_chart_html(tmp_path: Path, cli: Cli) -> None:
     png, page = tmp_path / "c.png", tmp_path / "r.html"
-    code, out, _ = cli(["compare", str(EXAMPLES / "research-lab-a100.yaml"), "--json",
+    code, out, _ = cli(["compare", str(PLANS / "research-lab-a100.yaml"), "--json",
                         "--chart", str(png), "--html", str(page)])
     assert code == 0
     data = json.loads(out)
@@ -116,7 +117,7 @@ def test_compare_cli_json_chart_html(tmp_path: Path, cli: Cli) -> None:
 
 
 def test_compare_cli_table_and_error(tmp_path: Path, cli: Cli) -> None:
-    code, out, _ = cli(["compare", str(EXAMPLES / "llm-pretraining-h100.yaml")])
+    code, out, _ = cli(["compare", str(PLANS / "llm-pretraining-h100.yaml")])
     assert code == 0 and "hybrid" in out and "on-prem" in out
     code, out, err = cli(["compare", str(write(tmp_path, small_plan(gpu="Z100")))])
     assert code == 2 and out == "" and err.startswith("error: ") and ": gpu: " in err

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support import ROOT
 
 FORBIDDEN = ("pulumi_aws", "pulumi_gcp", "sky")
 COMMANDS = [

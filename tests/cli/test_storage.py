@@ -9,13 +9,15 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.support import EXAMPLES
+
 Cli = Callable[[list[str]], tuple[int, str, str]]
 
 
-EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "storage").glob("*.yaml"))
+STORAGE_FILES = sorted((EXAMPLES / "storage").glob("*.yaml"))
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("example", STORAGE_FILES, ids=lambda p: p.stem)
 def test_examples_json_contract(example: Path, cli: Cli) -> None:
     code, out, err = cli(["estimate", "storage", str(example), "--json"])
     assert code == 0, err
@@ -34,7 +36,7 @@ def test_examples_json_contract(example: Path, cli: Cli) -> None:
 
 def test_examples_cover_every_recommendation_kind(cli: Cli) -> None:
     kinds = set()
-    for example in EXAMPLES:
+    for example in STORAGE_FILES:
         _, out, _ = cli(["estimate", "storage", str(example), "--json"])
         kinds.add(yaml.safe_load(json.loads(out)["recommended"]["config_yaml"])["config"][
             "ailab:bucketTiering"])
@@ -43,7 +45,7 @@ def test_examples_cover_every_recommendation_kind(cli: Cli) -> None:
 
 def test_table_and_chart(tmp_path: Path, cli: Cli) -> None:
     chart = tmp_path / "storage.png"
-    code, out, _ = cli(["estimate", "storage", str(EXAMPLES[0]), "--chart", str(chart)])
+    code, out, _ = cli(["estimate", "storage", str(STORAGE_FILES[0]), "--chart", str(chart)])
     assert code == 0
     assert "config:" in out and "ailab:bucketTiering" in out
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

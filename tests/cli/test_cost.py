@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from ailab.cli import app
 from ailab.core.errors import InputFileError
+from tests.support import ROOT, STACKS
 
 runner = CliRunner()
-STACKS = Path(__file__).resolve().parents[2] / "stacks"
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = ROOT / "tests" / "costs" / "stack_pricing" / "fixtures"
 
 
 def test_preview_cost_json_adds_cost_objects_and_totals() -> None:

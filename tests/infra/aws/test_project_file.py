@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 
 from ailab.infra.keys import ALL_KEYS
 from ailab.infra.project_file import render
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
 
 
 def test_pulumi_yaml_is_generated_from_the_key_table() -> None:

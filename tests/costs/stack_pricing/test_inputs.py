@@ -13,15 +13,16 @@ from ailab.costs.pulumi_preview_json import load_preview, preview_documents, spl
 from ailab.costs.stack_pricing import diff_costs, price_inventory
 from ailab.costs.stack_pricing.registry import usage_fields_for
 from ailab.costs.usage import check_usage, load_usage, parse_usage
+from tests.support import EXAMPLES
 
 FIXTURES = Path(__file__).parent / "fixtures"
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "usage"
+USAGE_FILES = EXAMPLES / "usage"
 H = 730.0
 
 
 def test_usage_fills_in_usage_dependent_lines(preview: Any, rows: Any) -> None:
     inventory = preview("aws-gpu-lab").to_json()
-    usage = load_usage(EXAMPLES / "aws-gpu-lab.yaml")
+    usage = load_usage(USAGE_FILES / "aws-gpu-lab.yaml")
     check_usage(usage, "u.yaml", inventory["resources"], usage_fields_for)
     cost = price_inventory(inventory, usage)
     region = "us-east-1"
@@ -69,7 +70,7 @@ def test_usage_names_and_fields_are_checked_against_the_stack(preview: Any) -> N
     assert err.value.file_field == "aws-gpu-lab-gpu-0.stored_gb"
 
 
-@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted(USAGE_FILES.glob("*.yaml")), ids=lambda p: p.stem)
 def test_example_usage_files_fit_their_stacks(path: Path, preview: Any) -> None:
     resources = preview(path.stem).to_json()["resources"]
     check_usage(load_usage(path), str(path), resources, usage_fields_for)

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import EXAMPLES
+
 Cli = Callable[[list[str]], tuple[int, str, str]]
 
-EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "serve").glob("*.yaml"))
+SERVE_FILES = sorted((EXAMPLES / "serve").glob("*.yaml"))
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("example", SERVE_FILES, ids=lambda p: p.stem)
 def test_examples_json_contract(example: Path, cli: Cli) -> None:
     code, out, err = cli(["estimate", "serve", str(example), "--json"])
     assert code == 0, err
@@ -30,7 +32,7 @@ def test_examples_json_contract(example: Path, cli: Cli) -> None:
 
 def test_table_and_chart(tmp_path: Path, cli: Cli) -> None:
     chart = tmp_path / "serve.png"
-    code, out, _ = cli(["estimate", "serve", str(EXAMPLES[0]), "--chart", str(chart)])
+    code, out, _ = cli(["estimate", "serve", str(SERVE_FILES[0]), "--chart", str(chart)])
     assert code == 0 and "autoscaled-spot" in out
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
