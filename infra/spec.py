@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ailab.core.errors import MISSING, ConfigError
 from ailab.infra.cidr import is_open_to_world, parse_cidr
 from ailab.infra.config import NAMESPACE, parse_config
+from ailab.infra.machines import CloudLabSpec, MachineGroup
+
+if TYPE_CHECKING:
+    from ailab.infra.aws.spec import AwsLabSpec
+    from ailab.infra.gcp.spec_types import GcpLabSpec
 
 CLOUDS = ("aws", "gcp")
 
@@ -30,8 +35,21 @@ class LabSpec:
     expires: str | None
     retain_on_delete: bool
     ssh_cidr: str | None
-    aws: Any = None
-    gcp: Any = None
+    aws: AwsLabSpec | None = None
+    gcp: GcpLabSpec | None = None
+
+    @property
+    def cloud_spec(self) -> CloudLabSpec:
+        """The cloud's own spec, through the seam every cloud implements."""
+        found = self.aws if self.cloud == "aws" else self.gcp
+        if found is None:
+            raise ValueError(f"stack {self.stack} has no {self.cloud} spec")
+        return found
+
+    def machine_groups(self, role: str | None = None) -> list[MachineGroup]:
+        """The stack's machine groups (only ``role``'s when given)."""
+        groups = self.cloud_spec.machine_groups()
+        return [g for g in groups if role is None or g.role == role]
 
     def tags(self) -> dict[str, str]:
         """AWS tags every resource carries (the janitor and cost reports use them)."""

@@ -142,10 +142,10 @@ def _cloud_resources(req: BuildRequest, accelerated: bool, cfg: dict[str, Any],
     if "ordered" not in res:
         res["use_spot"] = bool(res.get("use_spot")) and chosen.spot
     envs["AILAB_INSTANCE_TYPE"] = chosen.instance_type
-    cluster = getattr(getattr(spec, "aws", None), "cluster", None)
-    if result.workload == "train-ddp" and cluster is not None \
-            and cluster.instance_type == chosen.instance_type:
-        cfg["num_nodes"] = cluster.nodes
+    clusters = spec.machine_groups("cluster")
+    if result.workload == "train-ddp" and clusters \
+            and chosen.instance_type in clusters[0].instance_types:
+        cfg["num_nodes"] = clusters[0].count
     _efa(chosen.instance_type, res, envs, result)
 
 

@@ -9,11 +9,10 @@ embedded table, peaks from the accelerator table.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from ailab.core import tpu as tpu_facts
 from ailab.core.errors import CatalogError, WorkloadError
 from ailab.costs import catalog
+from ailab.infra.spec import LabSpec
 
 PLANS = ("cheapest", "fastest")
 
@@ -41,43 +40,24 @@ class Choice:
         return f"{self.accelerator}:{self.accelerator_count}"
 
 
-def allowed_types(spec: Any, prefer_cluster: bool) -> list[str]:
-    """Instance types the stack provisions or allows, in the stack's own order."""
-    types: list[str] = []
-    aws = getattr(spec, "aws", None)
-    gcp = getattr(spec, "gcp", None)
-    if aws is not None:
-        cluster = getattr(aws, "cluster", None)
-        instances = getattr(aws, "instances", None)
-        pool = getattr(aws, "pool", None)
-        ordered = [cluster, instances] if prefer_cluster else [instances, cluster]
-        types += [o.instance_type for o in ordered if o is not None]
-        types += list(getattr(pool, "instance_types", ()) or ())
-    if gcp is not None:
-        cluster, vms, pool = (getattr(gcp, k, None) for k in ("cluster", "vms", "pool"))
-        tpu = getattr(gcp, "tpu", None)
-        ordered = [cluster, vms] if prefer_cluster else [vms, cluster]
-        types += [o.machine_type for o in ordered if o is not None]
-        if tpu is not None:
-            types.append(tpu_facts.catalog_name(tpu.tpu_type))
-        if pool is not None:
-            types.append(pool.machine_type)
-    return list(dict.fromkeys(types))
+def allowed_types(spec: LabSpec, prefer_cluster: bool) -> list[str]:
+    """Instance types the stack provisions or allows, in the stack's own order: its
+    stand-alone machines and cluster (cluster first when ``prefer_cluster``), TPU
+    slices, then the pool's types."""
+    groups = spec.machine_groups()
+    first = ("cluster",) if prefer_cluster else ("instances", "vms")
+    rank = {role: i for i, role in enumerate((*first, "instances", "vms", "cluster", "tpu",
+                                               "pool"))}
+    ordered = sorted(groups, key=lambda g: rank.get(g.role, len(rank)))
+    return list(dict.fromkeys(t for g in ordered for t in g.instance_types))
 
 
-def stack_spot(spec: Any) -> bool:
-    """Whether the stack buys spot for its machines."""
-    for part in (getattr(spec, "aws", None), getattr(spec, "gcp", None)):
-        for key in ("instances", "cluster", "vms", "tpu"):
-            obj = getattr(part, key, None) if part is not None else None
-            if obj is not None and getattr(obj, "spot", False):
-                return True
-        if part is not None and getattr(part, "pool", None) is not None and spec.cloud == "aws":
-            return True
-    return False
+def stack_spot(spec: LabSpec) -> bool:
+    """Whether the stack buys spot for any of its machines."""
+    return any(g.spot for g in spec.machine_groups())
 
 
-def choices(spec: Any, types: list[str], spot: bool) -> list[Choice]:
+def choices(spec: LabSpec, types: list[str], spot: bool) -> list[Choice]:
     """Price every allowed type in the stack's region (types not offered there are skipped)."""
     from ailab.costs.accelerators import catalog_name_map, get_accelerator
 

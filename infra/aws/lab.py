@@ -14,7 +14,6 @@ from ailab.infra.aws.gpu_instances import GpuInstances, GpuInstancesArgs
 from ailab.infra.aws.iam import InstanceRole, InstanceRoleArgs
 from ailab.infra.aws.machine import deep_learning_ami, user_data
 from ailab.infra.aws.network import LabNetwork, LabNetworkArgs
-from ailab.infra.aws.spec import AwsLabSpec
 from ailab.infra.aws.spot_pool import SpotPool, SpotPoolArgs
 from ailab.infra.aws.storage import LabBucket, LabBucketArgs
 from ailab.infra.spec import LabSpec
@@ -38,7 +37,9 @@ class AwsLab(pulumi.ComponentResource):
                  ) -> None:
         super().__init__("ailab:aws:Lab", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        spec: AwsLabSpec = lab.aws
+        spec = lab.aws
+        if spec is None:
+            raise ValueError(f"stack {lab.stack} has no aws settings")
         tags = lab.tags()
         net = LabNetwork(f"{name}-net", LabNetworkArgs(spec.network, lab.region, lab.ssh_cidr,
                                                        tags), child)

@@ -11,6 +11,7 @@ from ailab.costs import catalog
 from ailab.infra.aws.facts import efa_interfaces
 from ailab.infra.cidr import check_subnets, parse_cidr
 from ailab.infra.keys import AWS_KEYS, GCP_KEYS
+from ailab.infra.machines import MachineGroup
 
 NS = "ailab"
 TIERINGS = ("lifecycle", "intelligent-tiering", "none")
@@ -112,6 +113,20 @@ class AwsLabSpec:
     ami_name_filter: str
     spot_exempt: str | None = None
     """Why on-demand machines are intended (``ailab:spotExempt``); tagged on them."""
+
+    def machine_groups(self) -> list[MachineGroup]:
+        """Stand-alone instances, the cluster, then the spot pool (spot above its base)."""
+        groups = []
+        if self.instances is not None:
+            groups.append(MachineGroup("instances", (self.instances.instance_type,),
+                                       self.instances.count, self.instances.spot))
+        if self.cluster is not None:
+            groups.append(MachineGroup("cluster", (self.cluster.instance_type,),
+                                       self.cluster.nodes, self.cluster.spot))
+        if self.pool is not None:
+            groups.append(MachineGroup("pool", self.pool.instance_types, self.pool.desired,
+                                       True))
+        return groups
 
 
 def _no_gcp_keys(values: dict[str, Any]) -> None:

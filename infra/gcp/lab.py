@@ -36,7 +36,9 @@ class GcpLab(pulumi.ComponentResource):
                  ) -> None:
         super().__init__("ailab:gcp:Lab", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        spec: GcpLabSpec = lab.gcp
+        spec = lab.gcp
+        if spec is None:
+            raise ValueError(f"stack {lab.stack} has no gcp settings")
         labels, tag = lab.labels(), lab_tag(lab.stack)
         machine_labels = {**labels, **spot_exempt_label(spec.spot_exempt)}
         net = LabNetwork(f"{name}-net", LabNetworkArgs(spec.network, lab.region, tag, labels),

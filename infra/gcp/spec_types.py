@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ailab.core import tpu as tpu_facts
+from ailab.infra.machines import MachineGroup
+
 
 @dataclass(frozen=True)
 class GcpNetworkSpec:
@@ -125,3 +128,19 @@ class GcpLabSpec:
     image_project: str
     spot_exempt: str | None = None
     """Why on-demand accelerators are intended (``ailab:spotExempt``), labelled on them."""
+
+    def machine_groups(self) -> list[MachineGroup]:
+        """Stand-alone VMs, the cluster, TPU slices, then the spot pool (a SPOT template)."""
+        groups = []
+        if self.vms is not None:
+            groups.append(MachineGroup("vms", (self.vms.machine_type,), self.vms.count,
+                                       self.vms.spot))
+        if self.cluster is not None:
+            groups.append(MachineGroup("cluster", (self.cluster.machine_type,),
+                                       self.cluster.nodes, self.cluster.spot))
+        if self.tpu is not None:
+            groups.append(MachineGroup("tpu", (tpu_facts.catalog_name(self.tpu.tpu_type),),
+                                       self.tpu.count, self.tpu.spot))
+        if self.pool is not None:
+            groups.append(MachineGroup("pool", (self.pool.machine_type,), self.pool.min, True))
+        return groups
