@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ailab.core.errors import MISSING, ConfigError
-from ailab.infra.cidr import is_open_to_world, parse_cidr
+from ailab.infra.cidr import check_not_internet, parse_cidr
 from ailab.infra.config import NAMESPACE, parse_config
 from ailab.infra.machines import CloudLabSpec, MachineGroup
 
@@ -105,9 +105,7 @@ def _common(values: dict[str, Any], stack: str, cloud: str) -> LabSpec:
     ssh = values["sshCidr"] or None
     if ssh:
         parse_cidr(f"{NAMESPACE}:sshCidr", ssh)
-        if is_open_to_world(ssh):
-            raise ConfigError(f"{NAMESPACE}:sshCidr", ssh, "SSH open to the whole internet is "
-                              "refused; use your network's CIDR, or leave empty and use SSM/IAP")
+        check_not_internet(f"{NAMESPACE}:sshCidr", ssh, "SSH")
     owner = values["owner"].strip()
     if not owner:
         raise ConfigError(f"{NAMESPACE}:owner", values["owner"], "must not be empty")
