@@ -25,18 +25,20 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from ailab.core.inventory import Inventory, Resource
 from ailab.guardrails.evaluate import check_resource
-from ailab.guardrails.rule import Res, Rule, Stack, load_rules
+from ailab.guardrails.rule import UNKNOWN, Rule, load_rules
 
-UNKNOWN = "<unknown during preview>"
 _UNKNOWN_SENTINELS = {
     "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
     "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
     "030794c1-ac77-496b-92df-f27374a8bd58", "e48ece36-62e2-4504-bad9-02848725956a",
     "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
 }
+PROVIDER_PREFIX = "pulumi:providers:"
 
 Report = Callable[..., None]
+__all__ = ["UNKNOWN", "build_policies", "inventory_from_stack", "plain", "resource_from_args"]
 
 
 def plain(value: Any) -> Any:
@@ -58,21 +60,39 @@ def _is_proxy(value: Any) -> bool:
     return type(value).__name__ in ("_DictProxy", "_ListProxy")
 
 
-def res_from_args(args: ResourceValidationArgs) -> Res:
-    """A rule-ready resource from a resource policy's arguments."""
-    return Res(type=args.resource_type, name=args.name, props=plain(args.props),
-               protect=bool(args.opts.protect), retain_on_delete=None,
-               parent=args.opts.parent, urn=args.urn)
+def is_custom(type_: str) -> bool:
+    """Cloud resources (``aws:ec2/instance:Instance``, dynamic ones), not components."""
+    module = type_.split(":")[1] if type_.count(":") >= 2 else ""
+    return "/" in module or type_.startswith("pulumi-python:dynamic")
 
 
-def res_from_policy_resource(resource: PolicyResource) -> Res:
-    """A rule-ready resource from a stack policy's resource, with its dependencies."""
-    deps = {prop: frozenset(d.name for d in items)
-            for prop, items in (resource.property_dependencies or {}).items()}
-    return Res(type=resource.resource_type, name=resource.name, props=plain(resource.props),
-               protect=bool(resource.opts.protect), retain_on_delete=None,
-               parent=resource.parent.name if resource.parent else None, deps=deps,
-               urn=resource.urn)
+def resource_from_args(args: ResourceValidationArgs) -> Resource:
+    """One core resource from a resource policy's arguments (the analyzer protocol
+    does not carry retainOnDelete: None, never a guess)."""
+    return Resource(type=args.resource_type, name=args.name, inputs=plain(args.props),
+                    protect=bool(args.opts.protect), retain_on_delete=None,
+                    parent=args.opts.parent, urn=args.urn)
+
+
+def _resource(res: PolicyResource) -> Resource:
+    deps = {prop: [d.name for d in items]
+            for prop, items in (res.property_dependencies or {}).items()}
+    return Resource(type=res.resource_type, name=res.name, inputs=plain(res.props),
+                    custom=is_custom(res.resource_type), protect=bool(res.opts.protect),
+                    retain_on_delete=None, parent=res.parent.name if res.parent else None,
+                    deps=deps, urn=res.urn)
+
+
+def inventory_from_stack(resources: list[PolicyResource]) -> Inventory:
+    """A core inventory from a stack policy's resources, with their property
+    dependencies; cloud and region come from the providers the resources use."""
+    providers = [r.provider for r in resources if r.provider is not None]
+    clouds = [p.resource_type.removeprefix(PROVIDER_PREFIX) for p in providers]
+    regions = [str(plain(p.props).get("region") or "") for p in providers]
+    return Inventory(stack="", cloud=next((c for c in clouds if c in ("aws", "gcp")), ""),
+                     region=next((r for r in regions if r and r != UNKNOWN), ""),
+                     resources=[_resource(r) for r in resources
+                                if not r.resource_type.startswith(PROVIDER_PREFIX)])
 
 
 def _config(rule: Rule, given: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -93,7 +113,7 @@ def _resource_validator(rule: Rule) -> Callable[[ResourceValidationArgs, Report]
         if not rule.applies_to(args.resource_type):
             return
         cfg = _config(rule, args.get_config())
-        for message in check_resource(rule, res_from_args(args), cfg):
+        for message in check_resource(rule, resource_from_args(args), cfg):
             report(message)
     return validate
 
@@ -101,9 +121,9 @@ def _resource_validator(rule: Rule) -> Callable[[ResourceValidationArgs, Report]
 def _stack_validator(rule: Rule) -> Callable[[StackValidationArgs, Report], None]:
     def validate(args: StackValidationArgs, report: Report) -> None:
         assert rule.stack_check is not None
-        stack = Stack(res_from_policy_resource(r) for r in args.resources)
+        inventory = inventory_from_stack(list(args.resources))
         cfg = _config(rule, args.get_config())
-        for res, message in rule.stack_check(stack, cfg):
+        for res, message in rule.stack_check(inventory, cfg):
             report(message, res.urn if res else None)
     return validate
 

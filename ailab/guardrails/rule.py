@@ -1,9 +1,13 @@
-"""The guardrail data model: resources as plain data, rules, findings, the registry.
+"""The guardrail model: rules, findings, the registry, and reading resource values.
 
-Rules never see Pulumi objects. A ``Res`` is what both the CrossGuard analyzer
-(``pulumi preview --policy-pack policies/``) and the offline preview inventory
-can provide: a type token, a name, camelCase properties and the options that
-matter for data safety. The same rule functions therefore run in both places.
+Rules run on ``ailab.core.inventory.Resource`` / ``Inventory``: the one record
+type the preview engine, stack pricing and the CrossGuard adapter share. A
+resource rule sees one resource; a stack rule sees the whole inventory and asks
+it the indexed questions (``by_type``, ``refs``, ``referencing``), so a rule's
+work per resource does not grow with the stack.
+
+Values unknown during a real ``pulumi preview`` (computed outputs) reach the
+rules as ``UNKNOWN``; a rule never fires on a value it cannot see.
 """
 
 from __future__ import annotations
@@ -14,7 +18,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ailab.core.inventory import Inventory, Resource
 from ailab.core.registry import Registry
+
+UNKNOWN = "<unknown during preview>"
+"""What the CrossGuard adapter puts where the engine sends an unknown value."""
 
 
 class Severity(StrEnum):
@@ -33,74 +41,17 @@ class Enforcement(StrEnum):
     MANDATORY = "mandatory"
 
 
-@dataclass(frozen=True)
-class Res:
-    """One resource as a rule sees it."""
-
-    type: str
-    name: str
-    props: Mapping[str, Any]
-    protect: bool = False
-    retain_on_delete: bool | None = None
-    """None where the engine does not say (CrossGuard's analyzer protocol omits it)."""
-    parent: str | None = None
-    deps: Mapping[str, frozenset[str]] | None = None
-    """Top-level property -> names of the resources its value came from; None if unknown."""
-    urn: str | None = None
-
-    def get(self, path: str, default: Any = None) -> Any:
-        """A nested property by dotted path (``metadataOptions.httpTokens``)."""
-        value: Any = self.props
-        for part in path.split("."):
-            if not isinstance(value, Mapping) or part not in value:
-                return default
-            value = value[part]
-        return value
-
-    def tags(self) -> dict[str, str]:
-        """AWS tags (map form, or the Auto Scaling list of {key, value})."""
-        raw = self.props.get("tags")
-        if isinstance(raw, Mapping):
-            return {str(k): str(v) for k, v in raw.items()}
-        if isinstance(raw, list):
-            return {str(t.get("key")): str(t.get("value")) for t in raw
-                    if isinstance(t, Mapping) and "key" in t}
-        return {}
-
-    def labels(self) -> dict[str, str]:
-        """GCP labels."""
-        raw = self.props.get("labels")
-        return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, Mapping) else {}
-
-    def refers_to(self, prop: str, target: Res) -> bool:
-        """Whether property ``prop`` was built from ``target``'s outputs."""
-        if self.deps is not None and prop in self.deps:
-            return target.name in self.deps[prop]
-        return False
-
-
-class Stack:
-    """Every resource of one stack, with type and reference look-ups."""
-
-    def __init__(self, resources: Iterable[Res]) -> None:
-        self.resources = list(resources)
-
-    def of_type(self, *types: str) -> list[Res]:
-        return [r for r in self.resources if r.type in types]
-
-    def referencing(self, target: Res, prop: str, *types: str) -> list[Res]:
-        """Resources of ``types`` whose ``prop`` refers to ``target``."""
-        return [r for r in self.of_type(*types) if r.refers_to(prop, target)]
-
-
-Finding = tuple[Res | None, str]
-ResourceCheck = Callable[[Res, Mapping[str, Any]], Iterable[str]]
-StackCheck = Callable[[Stack, Mapping[str, Any]], Iterable[Finding]]
+Finding = tuple[Resource | None, str]
+ResourceCheck = Callable[[Resource, Mapping[str, Any]], Iterable[str]]
+StackCheck = Callable[[Inventory, Mapping[str, Any]], Iterable[Finding]]
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One guardrail: identity, severity, enforcement, remediation and its check."""
+    """One guardrail: identity, severity, enforcement, remediation and its check.
+
+    ``types`` are the exact resource kinds the rule judges (type tokens, or
+    ``fnmatch`` patterns for families such as every GCP ``*IAMMember``)."""
 
     id: str
     title: str
@@ -119,7 +70,8 @@ class Rule:
         return "resource" if self.resource_check else "stack"
 
     def applies_to(self, type_: str) -> bool:
-        return any(fnmatch.fnmatchcase(type_, t) for t in self.types)
+        return type_ in self.types or any(fnmatch.fnmatchcase(type_, t) for t in self.types
+                                          if "*" in t)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "category": self.category,
@@ -172,7 +124,7 @@ def stack_rule(id: str, title: str, category: str, severity: Severity,  # noqa: 
                remediation: str, types: tuple[str, ...],
                enforcement: Enforcement = Enforcement.MANDATORY,
                config: Mapping[str, Any] | None = None) -> Callable[[StackCheck], StackCheck]:
-    """Register a check that looks across resources (links, presence)."""
+    """Register a check that looks across resources (links, presence, totals)."""
     def wrap(fn: StackCheck) -> StackCheck:
         RULES.add(id, Rule(id, title, category, severity, enforcement, remediation, types,
                            stack_check=fn, config=dict(config or {})))
@@ -183,6 +135,25 @@ def stack_rule(id: str, title: str, category: str, severity: Severity,  # noqa: 
 def load_rules() -> dict[str, Rule]:
     """Every registered rule by id (the package import has registered them all)."""
     return dict(RULES.items())
+
+
+# Reading values -------------------------------------------------------------------
+
+def is_unknown(value: Any) -> bool:
+    """A value the engine could not tell before apply."""
+    return isinstance(value, str) and value == UNKNOWN
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a mapping, else an empty one (unknowns and junk read as absent)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def items(value: Any) -> list[Any]:
+    """``value`` as a list: a list or tuple as is, one mapping as a list of one, else empty."""
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value] if isinstance(value, Mapping) else []
 
 
 def iter_values(value: Any) -> Iterator[Any]:
@@ -202,3 +173,14 @@ def truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() == "true"
     return value is True
+
+
+def number(value: Any) -> float | None:
+    """A finite number from a provider value (numbers or numeric strings), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        found = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return found if found == found and abs(found) != float("inf") else None

@@ -1,10 +1,14 @@
-"""Groups of resource type tokens the guardrails inspect (tokens from ``ailab.core.tokens``)."""
+"""The resource kinds each guardrail judges: groups of type tokens (from
+``ailab.core.tokens``) and the classifiers that tell a kind from its token or
+inputs (GPU machine families, every GCP IAM resource kind, queued TPU slices)."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ailab.core import tokens, tpu
+from ailab.core.inventory import Resource
 
 # AWS
 S3_BUCKETS = (tokens.AWS_S3_BUCKET, tokens.AWS_S3_BUCKET_V2)
@@ -19,13 +23,43 @@ IAM_ATTACHMENT_TYPES = (tokens.AWS_IAM_ROLE_POLICY_ATTACHMENT,
                         tokens.AWS_IAM_USER_POLICY_ATTACHMENT,
                         tokens.AWS_IAM_GROUP_POLICY_ATTACHMENT,
                         tokens.AWS_IAM_POLICY_ATTACHMENT)
+"""Attach one managed policy (``policyArn``)."""
+IAM_EXCLUSIVE_ATTACHMENT_TYPES = (tokens.AWS_IAM_ROLE_POLICY_ATTACHMENTS_EXCLUSIVE,
+                                  tokens.AWS_IAM_USER_POLICY_ATTACHMENTS_EXCLUSIVE,
+                                  tokens.AWS_IAM_GROUP_POLICY_ATTACHMENTS_EXCLUSIVE)
+"""Attach a list of managed policies (``policyArns``)."""
+AWS_IAM_TYPES = (*IAM_POLICY_TYPES, tokens.AWS_IAM_ROLE, *IAM_ATTACHMENT_TYPES,
+                 *IAM_EXCLUSIVE_ATTACHMENT_TYPES)
+"""Every AWS resource that grants identity permissions."""
+RESOURCE_POLICY_TYPES = {tokens.AWS_S3_BUCKET_POLICY: "policy",
+                         tokens.AWS_SNS_TOPIC_POLICY: "policy",
+                         tokens.AWS_SQS_QUEUE_POLICY: "policy", tokens.AWS_KMS_KEY: "policy",
+                         tokens.AWS_EFS_FILE_SYSTEM_POLICY: "policy",
+                         tokens.AWS_IAM_ROLE: "assumeRolePolicy"}
+"""Resource-based policies (who may act on the resource) and the input holding each."""
 AWS_MACHINES = (tokens.AWS_EC2_INSTANCE, tokens.AWS_EC2_LAUNCH_TEMPLATE,
                 tokens.AWS_AUTOSCALING_GROUP)
 
 # GCP
 GCP_PROJECT_METADATA = (tokens.GCP_COMPUTE_PROJECT_METADATA,
                         tokens.GCP_COMPUTE_PROJECT_METADATA_ITEM)
-GCP_IAM_TYPES = (tokens.GCP_PROJECTS_IAM_MEMBER, tokens.GCP_PROJECTS_IAM_BINDING)
+GCP_IAM_PATTERNS = ("gcp:*IAMMember", "gcp:*IAMBinding", "gcp:*IAMPolicy")
+"""Every GCP IAM resource kind: pulumi-gcp names each service's grants
+``<Thing>IAMMember`` (one member), ``<Thing>IAMBinding`` (members of one role)
+and ``<Thing>IAMPolicy`` (the whole policy as ``policyData`` JSON)."""
+
+
+def gcp_iam_kind(type_: str) -> str | None:
+    """``member``, ``binding`` or ``policy`` for a GCP IAM resource token, else None."""
+    if not type_.startswith("gcp:"):
+        return None
+    member = type_.rsplit(":", 1)[-1]
+    for suffix, kind in (("IAMMember", "member"), ("IAMBinding", "binding"),
+                         ("IAMPolicy", "policy")):
+        if member.endswith(suffix):
+            return kind
+    return None
+
 
 GCE_TEMPLATES = (tokens.GCP_COMPUTE_INSTANCE_TEMPLATE,
                  tokens.GCP_COMPUTE_REGION_INSTANCE_TEMPLATE)
@@ -62,24 +96,27 @@ def tpu_type_name(node: dict) -> str | None:
     return tpu.catalog_name(found) if found else None
 
 
-def queued_tpu_nodes(res: object) -> list[dict]:
+def queued_tpu_nodes(res: Resource) -> list[dict[str, Any]]:
     """The TPU node specs of a queued resource (pulumi-gcp's or ailab's dynamic one),
     normalised: acceleratorType name, externalIps, spot (None: cannot be expressed),
     labels, metadata, serviceAccount {email, scopes}."""
-    type_ = getattr(res, "type", "")
-    get = res.get  # type: ignore[attr-defined]
-    if type_ == tokens.GCP_TPU_V2_QUEUED_RESOURCE:
-        nodes = [(s.get("node") or {}) for s in get("tpu.nodeSpecs") or []]
+    if res.type == tokens.GCP_TPU_V2_QUEUED_RESOURCE:
+        nodes = [_dict(_dict(s).get("node")) for s in res.get("tpu.nodeSpecs") or []
+                 if isinstance(s, dict)]
         return [{"type": tpu_type_name(n), "spot": None, "labels": {}, "metadata": {},
                  "serviceAccount": None,
-                 "externalIps": bool((n.get("networkConfig") or {}).get("enableExternalIps"))}
+                 "externalIps": bool(_dict(n.get("networkConfig")).get("enableExternalIps"))}
                 for n in nodes]
-    if type_ != tokens.DYNAMIC_RESOURCE or get("kind") != QUEUED_TPU_KIND:
+    if res.type != tokens.DYNAMIC_RESOURCE or res.get("kind") != QUEUED_TPU_KIND:
         return []
-    node = get("node") or {}
-    account = node.get("service_account") or None
-    return [{"type": tpu_type_name(node), "spot": bool(get("spot")),
-             "labels": node.get("labels") or {}, "metadata": node.get("metadata") or {},
+    node = _dict(res.get("node"))
+    account = _dict(node.get("service_account"))
+    return [{"type": tpu_type_name(node), "spot": bool(res.get("spot")),
+             "labels": _dict(node.get("labels")), "metadata": _dict(node.get("metadata")),
              "serviceAccount": {"email": account.get("email"), "scopes": account.get("scope")}
              if account else None,
-             "externalIps": bool((node.get("network_config") or {}).get("enable_external_ips"))}]
+             "externalIps": bool(_dict(node.get("network_config")).get("enable_external_ips"))}]
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -47,19 +47,18 @@ def _urn(res: Any) -> str:
 
 
 def _stack_request(inventory: Any) -> Any:
-    from ailab.guardrails.evaluate import from_inventory
-
-    resources = from_inventory(inventory)
-    by_name = {r.name: r for r in resources}
+    """The engine's AnalyzeStack request for an inventory: custom resources with the
+    property dependencies the engine would report."""
+    resources = inventory.custom()
     msgs = []
     for res in resources:
         deps = {prop: analyzer_pb2.AnalyzerPropertyDependencies(
-                    urns=[_urn(by_name[n]) for n in names])
-                for prop, names in (res.deps or {}).items() if names}
+                    urns=[_urn(d) for d in inventory.refs(res, prop) if d.custom])
+                for prop in dict.fromkeys([*res.deps, *res.inputs])}
         msgs.append(analyzer_pb2.AnalyzerResource(
-            type=res.type, name=res.name, urn=_urn(res), properties=_struct(dict(res.props)),
+            type=res.type, name=res.name, urn=_urn(res), properties=_struct(dict(res.inputs)),
             options=analyzer_pb2.AnalyzerResourceOptions(protect=res.protect),
-            propertyDependencies=deps))
+            propertyDependencies={k: v for k, v in deps.items() if v.urns}))
     return analyzer_pb2.AnalyzeStackRequest(resources=msgs)
 
 

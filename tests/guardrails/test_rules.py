@@ -1,54 +1,65 @@
 """Every rule fires on a deliberately bad resource and stays quiet on a good one.
 
-Each case is a small stack (a list of ``Res``); links between resources are
-declared as property dependencies, the way the engine reports them.
+Each case is a small stack (a list of core ``Resource``); links between resources
+are declared as property dependencies, the way the engine reports them.
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
 
 from ailab.core import tokens
+from ailab.core.inventory import Inventory, Resource
 from ailab.guardrails import types as t
 from ailab.guardrails.evaluate import evaluate
-from ailab.guardrails.rule import Res, load_rules
+from ailab.guardrails.rule import load_rules
 
 TAGS = {"ailab:stack": "s", "ailab:owner": "o"}
 LABELS = {"ailab-stack": "s", "ailab-owner": "o"}
 IMDS2 = {"httpTokens": "required", "httpEndpoint": "enabled"}
 SPOT = {"marketType": "spot"}
 SHIELDED = {"enableSecureBoot": True, "enableVtpm": True, "enableIntegrityMonitoring": True}
-OSLOGIN = {"enable-oslogin": "TRUE", "ailab-idle-minutes": "60"}
+EFS = "fs-0abc12345.efs.us-east-1.amazonaws.com"
+EFS_NFS = f"echo {EFS}:/ /home/shared nfs4 nfsvers=4.1,_netdev 0 0 >> /etc/fstab\n"
+EFS_TLS = f"echo {EFS}:/ /home/shared efs _netdev,tls 0 0 >> /etc/fstab\n"
+GCSFUSE_664 = "gcsfuse --implicit-dirs -o allow_other --file-mode 664 --dir-mode 775 b /mnt/gcs\n"
+WATCHDOG = "#!/bin/bash\nsystemctl enable --now ailab-idle-watchdog.service\n"
+OSLOGIN = {"enable-oslogin": "TRUE", "ailab-idle-minutes": "60", "startup-script": WATCHDOG}
 
 
 def r(type_: str, name: str, deps: dict[str, set[str]] | None = None,
-      retain: bool | None = True, protect: bool = False, **props: Any) -> Res:
-    return Res(type=type_, name=name, props=props, retain_on_delete=retain, protect=protect,
-               deps={k: frozenset(v) for k, v in (deps or {}).items()})
+      retain: bool | None = True, protect: bool = False, **props: Any) -> Resource:
+    return Resource(type=type_, name=name, inputs=props, retain_on_delete=retain,
+                    protect=protect, deps={k: sorted(v) for k, v in (deps or {}).items()},
+                    id=f"{name}-id")
 
 
-def ec2(name: str = "vm", **props: Any) -> Res:
+def ec2(name: str = "vm", **props: Any) -> Resource:
     base = {"instanceType": "g6.xlarge", "metadataOptions": IMDS2, "tags": TAGS,
             "rootBlockDevice": {"encrypted": True}, "instanceMarketOptions": SPOT}
     return r(tokens.AWS_EC2_INSTANCE, name, **{**base, **props})
 
 
-def alarm(instance: str = "vm") -> Res:
-    return r(tokens.AWS_CLOUDWATCH_METRIC_ALARM, f"{instance}-idle",
-             deps={"dimensions": {instance}},
-             alarmActions=["arn:aws:automate:us-east-1:ec2:stop"],
-             dimensions={"InstanceId": f"{instance}-id"})
+def alarm(instance: str = "vm", **inputs: Any) -> Resource:
+    base = {"alarmActions": ["arn:aws:automate:us-east-1:ec2:stop"],
+            "dimensions": {"InstanceId": f"{instance}-id"}, "namespace": "CWAgent",
+            "metricName": "nvidia_smi_utilization_gpu", "comparisonOperator": "LessThanThreshold",
+            "threshold": 10, "treatMissingData": "notBreaching"}
+    props = {k: v for k, v in {**base, **inputs}.items() if v is not None}
+    links = {"metricQueries" if "metricQueries" in props else "dimensions": {instance}}
+    return r(tokens.AWS_CLOUDWATCH_METRIC_ALARM, f"{instance}-idle", deps=links, **props)
 
 
-def budget() -> Res:
+def budget() -> Resource:
     return r(tokens.AWS_BUDGETS_BUDGET, "budget", limitAmount="100.00",
              notifications=[{"threshold": 80}])
 
 
 def s3(pab: dict[str, Any] | None = None, sse: str | None = "aws:kms",
-       versioning: str | None = "Enabled", lifecycle: bool = True, **bucket: Any) -> list[Res]:
+       versioning: str | None = "Enabled", lifecycle: bool = True, **bucket: Any) -> list[Resource]:
     """A bucket and its linked configuration resources (None/False leaves one out)."""
     link = {"bucket": {"b"}}
     out = [r(tokens.AWS_S3_BUCKET, "b", tags=TAGS, forceDestroy=False, **bucket)]
@@ -70,14 +81,14 @@ def s3(pab: dict[str, Any] | None = None, sse: str | None = "aws:kms",
     return out
 
 
-def gcs(**props: Any) -> Res:
+def gcs(**props: Any) -> Resource:
     base = {"publicAccessPrevention": "enforced", "uniformBucketLevelAccess": True,
             "versioning": {"enabled": True}, "lifecycleRules": [{"action": {"type": "Delete"}}],
             "labels": LABELS, "forceDestroy": False}
     return r(tokens.GCP_STORAGE_BUCKET, "gcs", **{**base, **props})
 
 
-def gce(type_: str = tokens.GCP_COMPUTE_INSTANCE, **props: Any) -> Res:
+def gce(type_: str = tokens.GCP_COMPUTE_INSTANCE, **props: Any) -> Resource:
     base = {"machineType": "g2-standard-8", "labels": LABELS,
             "scheduling": {"provisioningModel": "SPOT", "preemptible": True},
             "shieldedInstanceConfig": SHIELDED, "metadata": OSLOGIN,
@@ -87,13 +98,13 @@ def gce(type_: str = tokens.GCP_COMPUTE_INSTANCE, **props: Any) -> Res:
     return r(type_, "gce", **{**base, **props})
 
 
-def tpu(**props: Any) -> Res:
+def tpu(**props: Any) -> Resource:
     base = {"acceleratorType": "v5litepod-8", "labels": LABELS, "metadata": OSLOGIN,
             "schedulingConfig": {"spot": True}, "networkConfig": {"enableExternalIps": False}}
     return r(tokens.GCP_TPU_V2_VM, "tpu", **{**base, **props})
 
 
-def queued(spot: bool = True, external: bool = False, **node: Any) -> Res:
+def queued(spot: bool = True, external: bool = False, **node: Any) -> Resource:
     """ailab's dynamic queued TPU slice (snake_case inputs, as the provider takes them)."""
     base = {"accelerator_config": {"type": "V5LITE_POD", "topology": "2x4"},
             "labels": LABELS, "metadata": OSLOGIN,
@@ -107,15 +118,70 @@ CLOUD_PLATFORM = ["https://www.googleapis.com/auth/cloud-platform"]
 OPEN_SSH = {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}
 WILDCARD = '{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'
 SCOPED = '{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
+NOT_ACTION = '{"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}'
+NOT_RESOURCE = ('{"Statement": [{"Effect": "Allow", "Action": "*", '
+                '"NotResource": "arn:aws:s3:::secret/*"}]}')
+IAM_STAR = '{"Statement": [{"Effect": "Allow", "Action": ["IAM:*"], "Resource": ["*"]}]}'
+GCP_OWNER_POLICY = '{"bindings": [{"role": "roles/owner", "members": ["user:a@example.com"]}]}'
+ADMIN_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
+SSM_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+PUBLIC_READ = ('{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, '
+               '"Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}')
+EC2_TRUST = ('{"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},'
+             ' "Action": "sts:AssumeRole"}]}')
+TLS_ONLY = ('{"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", '
+            '"Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"], '
+            '"Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}')
+
+def sg_ingress(cidrs: list[str], ipv6: list[str] | None = None) -> Resource:
+    return r(tokens.AWS_EC2_SECURITY_GROUP, "sg", ingress=[
+        {**OPEN_SSH, "cidrBlocks": cidrs, "ipv6CidrBlocks": ipv6 or []}])
+
+
+def sg_rule(name: str, cidr: str) -> Resource:
+    return r(tokens.AWS_EC2_SECURITY_GROUP_RULE, name, deps={"securityGroupId": {"sg"}},
+             type="ingress", protocol="tcp", fromPort=22, toPort=22, cidrBlocks=[cidr],
+             securityGroupId="sg-id")
+
+
+SSH_ALLOW = {"protocol": "tcp", "ports": ["22"]}
+
+
+def fw(name: str, ranges: list[str], network: str = "vpc") -> Resource:
+    return r(tokens.GCP_COMPUTE_FIREWALL, name, network=network, sourceRanges=ranges,
+             allows=[SSH_ALLOW])
+
+
+def filestore(options: list[dict[str, Any]] | None) -> Resource:
+    share: dict[str, Any] = {"name": "home", "capacityGb": 1024}
+    if options is not None:
+        share["nfsExportOptions"] = options
+    return r(tokens.GCP_FILESTORE_INSTANCE, "fs", fileShares=share, labels=LABELS)
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def priced(budget_usd: str, **budget_inputs: Any) -> Inventory:
+    """A g6.xlarge spot machine for 730 h (295 USD a month) and an AWS budget."""
+    return Inventory("s", "aws", "us-east-1", [
+        ec2(), r(tokens.AWS_BUDGETS_BUDGET, "budget", limitAmount=budget_usd, limitUnit="USD",
+                 timeUnit=budget_inputs.pop("timeUnit", "MONTHLY"),
+                 notifications=[{"threshold": 80}])])
+
 
 # rule id -> list of (case id, bad stack, good stack)
-CASES: dict[str, list[tuple[str, list[Res], list[Res]]]] = {
+CASES: dict[str, list[tuple[str, list[Resource], list[Resource]]]] = {
     "ebs-encrypted": [
         ("volume", [r(tokens.AWS_EBS_VOLUME, "v", encrypted=False)], [r(tokens.AWS_EBS_VOLUME,
                                                                         "v", encrypted=True)]),
         ("root", [ec2(rootBlockDevice={"encrypted": False})], [ec2()]),
         ("template", [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt", blockDeviceMappings=[
             {"deviceName": "/dev/sda1", "ebs": {"encrypted": "false"}}])],
+         [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt", blockDeviceMappings=[
+             {"deviceName": "/dev/sda1", "ebs": {"encrypted": "true"}}])]),
+        ("template-without-mappings", [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt")],
          [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt", blockDeviceMappings=[
              {"deviceName": "/dev/sda1", "ebs": {"encrypted": "true"}}])]),
     ],
@@ -151,8 +217,42 @@ CASES: dict[str, list[tuple[str, list[Res], list[Res]]]] = {
                           policyArn="arn:aws:iam::aws:policy/AdministratorAccess")],
          [r(t.IAM_ATTACHMENT_TYPES[0], "a",
             policyArn="arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")]),
-        ("gcp", [r(t.GCP_IAM_TYPES[0], "m", role="roles/owner")],
-         [r(t.GCP_IAM_TYPES[0], "m", role="roles/storage.objectUser")]),
+        ("gcp", [r(tokens.GCP_PROJECTS_IAM_MEMBER, "m", role="roles/owner")],
+         [r(tokens.GCP_PROJECTS_IAM_MEMBER, "m", role="roles/storage.objectUser")]),
+        ("not-action", [r(tokens.AWS_IAM_POLICY, "p", policy=NOT_ACTION)],
+         [r(tokens.AWS_IAM_POLICY, "p", policy=SCOPED)]),
+        ("not-resource", [r(tokens.AWS_IAM_ROLE_POLICY, "p", policy=NOT_RESOURCE)],
+         [r(tokens.AWS_IAM_ROLE_POLICY, "p", policy=SCOPED)]),
+        ("iam-star", [r(tokens.AWS_IAM_USER_POLICY, "p", policy=IAM_STAR)],
+         [r(tokens.AWS_IAM_USER_POLICY, "p", policy=SCOPED)]),
+        ("gcp-binding", [r(tokens.GCP_PROJECTS_IAM_BINDING, "b", role="roles/editor",
+                           members=["user:a@example.com"])],
+         [r(tokens.GCP_PROJECTS_IAM_BINDING, "b", role="roles/viewer",
+            members=["user:a@example.com"])]),
+        ("gcp-policy", [r(tokens.GCP_PROJECTS_IAM_POLICY, "p", policyData=GCP_OWNER_POLICY)],
+         [r(tokens.GCP_PROJECTS_IAM_POLICY, "p", policyData=GCP_OWNER_POLICY.replace(
+             "roles/owner", "roles/logging.logWriter"))]),
+        ("gcp-other-kind", [r("gcp:kms/cryptoKeyIAMBinding:CryptoKeyIAMBinding", "k",
+                              role="roles/owner", members=["user:a@example.com"])],
+         [r("gcp:kms/cryptoKeyIAMBinding:CryptoKeyIAMBinding", "k",
+            role="roles/cloudkms.cryptoKeyEncrypter", members=["user:a@example.com"])]),
+        ("exclusive-attachments", [r(tokens.AWS_IAM_ROLE_POLICY_ATTACHMENTS_EXCLUSIVE, "x",
+                                     policyArns=[ADMIN_ARN])],
+         [r(tokens.AWS_IAM_ROLE_POLICY_ATTACHMENTS_EXCLUSIVE, "x", policyArns=[SSM_ARN])]),
+    ],
+    "iam-no-public-principal": [
+        ("bucket-policy", [r(tokens.AWS_S3_BUCKET_POLICY, "bp", policy=PUBLIC_READ)],
+         [r(tokens.AWS_S3_BUCKET_POLICY, "bp", policy=TLS_ONLY)]),
+        ("trust", [r(tokens.AWS_IAM_ROLE, "role", assumeRolePolicy=PUBLIC_READ)],
+         [r(tokens.AWS_IAM_ROLE, "role", assumeRolePolicy=EC2_TRUST)]),
+        ("gcp-member", [r(tokens.GCP_STORAGE_BUCKET_IAM_MEMBER, "m", role="roles/storage."
+                          "objectViewer", member="allUsers")],
+         [r(tokens.GCP_STORAGE_BUCKET_IAM_MEMBER, "m", role="roles/storage.objectViewer",
+            member="serviceAccount:lab@p.iam.gserviceaccount.com")]),
+        ("gcp-binding", [r(tokens.GCP_STORAGE_BUCKET_IAM_BINDING, "b", role="roles/storage."
+                           "objectViewer", members=["allAuthenticatedUsers"])],
+         [r(tokens.GCP_STORAGE_BUCKET_IAM_BINDING, "b", role="roles/storage.objectViewer",
+            members=["group:lab@example.com"])]),
     ],
     "gce-default-sa-scope": [
         ("instance", [gce(serviceAccount={"email": DEFAULT_SA, "scopes": CLOUD_PLATFORM})],
@@ -188,6 +288,18 @@ CASES: dict[str, list[tuple[str, list[Res], list[Res]]]] = {
                         allows=[{"protocol": "tcp", "ports": ["3389"]}])],
          [r(tokens.GCP_COMPUTE_FIREWALL, "fw", sourceRanges=["35.235.240.0/20"],
             allows=[{"protocol": "tcp", "ports": ["22"]}])]),
+        ("half-internet", [sg_ingress(["0.0.0.0/1"])], [sg_ingress(["10.0.0.0/8"])]),
+        ("quarter", [sg_ingress(["64.0.0.0/2"])], [sg_ingress(["198.51.100.0/24"])]),
+        ("ipv6-world", [sg_ingress([], ipv6=["0::/0"])], [sg_ingress([], ipv6=["2001:db8::/32"])]),
+        ("two-halves-in-one-group", [sg_ingress(["0.0.0.0/1"]), sg_ingress(["128.0.0.0/1"])],
+         [sg_ingress(["203.0.113.0/24"]), sg_ingress(["198.51.100.0/24"])]),
+        ("two-rule-resources", [r(tokens.AWS_EC2_SECURITY_GROUP, "sg"),
+                                sg_rule("a", "0.0.0.0/1"), sg_rule("b", "128.0.0.0/1")],
+         [r(tokens.AWS_EC2_SECURITY_GROUP, "sg"), sg_rule("a", "203.0.113.0/24")]),
+        ("gcp-default-source", [r(tokens.GCP_COMPUTE_FIREWALL, "fw", allows=[SSH_ALLOW])],
+         [r(tokens.GCP_COMPUTE_FIREWALL, "fw", sourceTags=["bastion"], allows=[SSH_ALLOW])]),
+        ("gcp-two-halves", [fw("a", ["0.0.0.0/1"]), fw("b", ["128.0.0.0/1"])],
+         [fw("a", ["203.0.113.0/24"]), fw("b", ["198.51.100.0/24"])]),
     ],
     "no-public-ip-cluster-nodes": [
         ("placement", [ec2(placementGroup="pg-id", associatePublicIpAddress=True)],
@@ -201,6 +313,12 @@ CASES: dict[str, list[tuple[str, list[Res], list[Res]]]] = {
          [gce(tokens.GCP_COMPUTE_INSTANCE_TEMPLATE)]),
         ("tpu", [tpu(networkConfig={"enableExternalIps": True})], [tpu()]),
         ("queued", [queued(external=True)], [queued()]),
+        ("elastic-ip", [ec2(placementGroup="pg-id"), r(tokens.AWS_EC2_EIP, "eip",
+                                                     deps={"instance": {"vm"}}, instance="vm-id")],
+         [ec2(), r(tokens.AWS_EC2_EIP, "eip", deps={"instance": {"vm"}}, instance="vm-id")]),
+        ("eip-association", [ec2(launchTemplate={"id": "lt-id"}),
+                             r(tokens.AWS_EC2_EIP_ASSOCIATION, "assoc", instanceId="vm-id")],
+         [ec2(), r(tokens.AWS_EC2_EIP_ASSOCIATION, "assoc", instanceId="vm-id")]),
     ],
     "data-retained-on-delete": [
         ("volume", [r(tokens.AWS_EBS_VOLUME, "v", retain=False, encrypted=True)],
@@ -243,8 +361,80 @@ CASES: dict[str, list[tuple[str, list[Res], list[Res]]]] = {
     ],
     "gpu-auto-stop": [
         ("ec2", [ec2()], [ec2(), alarm()]),
-        ("gce", [gce(metadata={"enable-oslogin": "TRUE", "ailab-idle-minutes": "0"})],
+        ("gce", [gce(metadata={**OSLOGIN, "ailab-idle-minutes": "0"})], [gce()]),
+        ("gce-watchdog-not-installed", [gce(metadata={**OSLOGIN, "startup-script": ""})],
          [gce()]),
+        ("placement-is-not-a-schedule",
+         [gce(metadata={}, resourcePolicies=["compact-id"], deps={"resourcePolicies": {"compact"}}),
+          r(tokens.GCP_COMPUTE_RESOURCE_POLICY, "compact",
+            groupPlacementPolicy={"collocation": "COLLOCATED"})],
+         [gce(metadata={}, resourcePolicies=["sched-id"], deps={"resourcePolicies": {"sched"}}),
+          r(tokens.GCP_COMPUTE_RESOURCE_POLICY, "sched", instanceSchedulePolicy={
+              "vmStopSchedule": {"schedule": "0 19 * * *"}, "timeZone": "UTC"})]),
+        ("max-run-duration", [gce(metadata={}, scheduling={"provisioningModel": "SPOT"})],
+         [gce(metadata={}, scheduling={"provisioningModel": "SPOT", "maxRunDuration": {
+             "seconds": 28800}, "instanceTerminationAction": "STOP"})]),
+        ("threshold-zero", [ec2(), alarm(threshold=0)], [ec2(), alarm(threshold=5)]),
+        ("no-stop-action", [ec2(), alarm(alarmActions=["arn:aws:sns:us-east-1:1:topic"])],
+         [ec2(), alarm()]),
+        ("missing-is-idle", [ec2(), alarm(treatMissingData="breaching")], [ec2(), alarm()]),
+        ("fires-when-busy", [ec2(), alarm(comparisonOperator="GreaterThanThreshold")],
+         [ec2(), alarm()]),
+        ("gpu-metric-math", [ec2(), alarm(metricName=None, namespace=None, metricQueries=[
+            {"id": "m", "expression": "SEARCH('MetricName=\"DiskReadOps\"', 'Average', 300)"}])],
+         [ec2(), alarm(metricName=None, namespace=None, metricQueries=[
+             {"id": "m", "expression": "MAX(SEARCH('{CWAgent,InstanceId,index,name} MetricName="
+              "\"nvidia_smi_utilization_gpu\" InstanceId=\"vm-id\"', 'Maximum', 300))"}])]),
+        ("cluster-node-type-on-template",
+         [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt", instanceType="p5.48xlarge"),
+          ec2(instanceType=None, launchTemplate={"id": "lt-id"}, deps={"launchTemplate": {"lt"}})],
+         [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt", instanceType="p5.48xlarge"),
+          ec2(instanceType=None, launchTemplate={"id": "lt-id"}, deps={"launchTemplate": {"lt"}}),
+          alarm()]),
+        ("aws-watchdog", [ec2(userData="#!/bin/bash\n")], [ec2(userData=WATCHDOG)]),
+    ],
+    "efs-in-transit-tls": [
+        ("nfs4", [ec2(userData=EFS_NFS)], [ec2(userData=EFS_TLS)]),
+        ("efs-without-tls", [ec2(userData=EFS_TLS.replace("_netdev,tls", "_netdev"))],
+         [ec2(userData=EFS_TLS)]),
+        ("mount-command", [ec2(userData="mount -t nfs4 -o nfsvers=4.1 fs-0abc12345:/ /mnt\n")],
+         [ec2(userData="mount -t efs -o tls fs-0abc12345:/ /mnt\n")]),
+        ("template", [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt", userData=b64(EFS_NFS))],
+         [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt", userData=b64(EFS_TLS))]),
+    ],
+    "s3-deny-insecure-transport": [
+        ("missing", s3(pab={}), [*s3(pab={}), r(tokens.AWS_S3_BUCKET_POLICY, "bp",
+                                                 deps={"bucket": {"b"}}, policy=TLS_ONLY)]),
+        ("allow-only", [*s3(pab={}), r(tokens.AWS_S3_BUCKET_POLICY, "bp", deps={"bucket": {"b"}},
+                                       policy=SCOPED)],
+         [*s3(pab={}), r(tokens.AWS_S3_BUCKET_POLICY, "bp", deps={"bucket": {"b"}},
+                         policy=TLS_ONLY)]),
+    ],
+    "filestore-root-squash": [
+        ("subnet", [filestore([{"ipRanges": ["10.30.0.0/20"], "squashMode": "NO_ROOT_SQUASH"}])],
+         [filestore([{"ipRanges": ["10.30.0.0/20"], "squashMode": "ROOT_SQUASH"}])]),
+        ("default-export", [filestore(None)],
+         [filestore([{"ipRanges": ["10.30.0.5"], "squashMode": "NO_ROOT_SQUASH"},
+                     {"ipRanges": ["10.30.0.0/20"], "squashMode": "ROOT_SQUASH"}])]),
+        ("squash-unset", [filestore([{"ipRanges": ["10.30.0.0/24"]}])],
+         [filestore([{"ipRanges": ["10.30.0.0/24"], "squashMode": "ROOT_SQUASH"}])]),
+    ],
+    "gcsfuse-private-mount": [
+        ("group-writable", [gce(metadata={**OSLOGIN, "startup-script": GCSFUSE_664})],
+         [gce(metadata={**OSLOGIN, "startup-script": GCSFUSE_664.replace(
+             "664", "644").replace("775", "755")})]),
+        ("fstab", [gce(metadata={**OSLOGIN, "startup-script": "echo 'b /mnt/gcs gcsfuse rw,"
+                                 "allow_other,file_mode=777,dir_mode=777' >> /etc/fstab\n"})],
+         [gce(metadata={**OSLOGIN, "startup-script": "echo 'b /mnt/gcs gcsfuse rw,"
+                        "file_mode=777,dir_mode=777' >> /etc/fstab\n"})]),
+    ],
+    "budget-forecast": [
+        ("over", priced(budget_usd="100.00"), priced(budget_usd="2000.00")),
+        ("quarterly", priced(budget_usd="300.00", timeUnit="QUARTERLY"),
+         priced(budget_usd="3000.00", timeUnit="QUARTERLY")),
+    ],
+    "budget-forecast-warning": [
+        ("near", priced(budget_usd="330.00"), priced(budget_usd="2000.00")),
     ],
     "allowed-instance-types": [
         ("ec2", [ec2(instanceType="x2iedn.32xlarge")], [ec2()]),
@@ -259,7 +449,7 @@ CASES: dict[str, list[tuple[str, list[Res], list[Res]]]] = {
 }
 
 
-def _fired(rule_id: str, stack: list[Res]) -> list[str]:
+def _fired(rule_id: str, stack: list[Resource] | Inventory) -> list[str]:
     return [v.message for v in evaluate(stack, only=[rule_id])]
 
 
@@ -268,8 +458,7 @@ CASE_PARAMS = [pytest.param(rule_id, bad, good, id=f"{rule_id}-{case}")
 
 
 @pytest.mark.parametrize(("rule_id", "bad", "good"), CASE_PARAMS)
-def test_rule_fires_on_bad_and_stays_quiet_on_good(rule_id: str, bad: list[Res],
-                                                   good: list[Res]) -> None:
+def test_rule_fires_on_bad_and_stays_quiet_on_good(rule_id: str, bad: Any, good: Any) -> None:
     assert _fired(rule_id, bad), f"{rule_id} did not fire on its bad case"
     assert _fired(rule_id, good) == [], f"{rule_id} fired on its good case"
 
@@ -284,7 +473,7 @@ def test_spot_exemption_via_launch_template() -> None:
                  metadataOptions=IMDS2)
     node = ec2("node", instanceMarketOptions=None, launchTemplate={"id": "lt-id"},
                deps={"launchTemplate": {"lt"}})
-    node = r(tokens.AWS_EC2_INSTANCE, "node", deps={"launchTemplate": {"lt"}}, **node.props)
+    node = r(tokens.AWS_EC2_INSTANCE, "node", deps={"launchTemplate": {"lt"}}, **node.inputs)
     assert _fired("spot-required", [template, node]) == []
     assert _fired("spot-required", [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt"), node])
 

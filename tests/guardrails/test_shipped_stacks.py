@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from ailab.guardrails.evaluate import evaluate_inventory, from_inventory
+from ailab.core import tokens
+from ailab.guardrails.evaluate import evaluate_inventory
 from ailab.guardrails.rule import Enforcement, Severity, load_rules
 from ailab.infra.stacks import list_stacks
 
@@ -28,12 +29,12 @@ def test_shipped_stack_has_zero_violations(stack: str, preview: Callable[..., An
 @pytest.mark.parametrize("stack", STACKS)
 def test_links_are_resolved_offline(stack: str, preview: Callable[..., Any]) -> None:
     """Bucket settings and idle alarms point at their resources in the inventory."""
-    resources = {r.name: r for r in from_inventory(preview(stack))}
-    for res in resources.values():
-        if res.type.startswith("aws:s3/bucket") and res.type != "aws:s3/bucket:Bucket":
-            assert any(d in resources for d in res.deps["bucket"]), res.name
-        if res.type == "aws:cloudwatch/metricAlarm:MetricAlarm":
-            assert res.deps["dimensions"], res.name
+    inventory = preview(stack)
+    for res in inventory.custom():
+        if res.type.startswith("aws:s3/bucket") and res.type != tokens.AWS_S3_BUCKET:
+            assert inventory.refs(res, "bucket", tokens.AWS_S3_BUCKET), res.name
+        if res.type == tokens.AWS_CLOUDWATCH_METRIC_ALARM:
+            assert inventory.refs(res, "dimensions", tokens.AWS_EC2_INSTANCE), res.name
 
 
 def test_rule_catalogue_is_complete() -> None:
