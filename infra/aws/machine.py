@@ -40,15 +40,29 @@ def instance_spot_options() -> Any:
                              "instance_interruption_behavior": "stop"}}
 
 
+EFS_UTILS_INSTALL = [
+    "if ! command -v mount.efs >/dev/null; then",
+    "  apt-get update -q && apt-get install -yq git binutils rustc cargo pkg-config "
+    "libssl-dev gettext nfs-common stunnel4",
+    "  rm -rf /tmp/efs-utils && git clone --depth 1 https://github.com/aws/efs-utils "
+    "/tmp/efs-utils",
+    "  (cd /tmp/efs-utils && ./build-deb.sh && apt-get install -yq ./build/amazon-efs-utils*deb)",
+    "fi",
+]
+"""amazon-efs-utils (the ``mount.efs`` helper that wraps NFS in TLS), built as its
+README documents for Debian/Ubuntu when the image does not ship it."""
+
+
 def mount_script(efs_dns: str | None, fsx_dns: str | None, fsx_mount_name: str | None) -> str:
-    """cloud-init user data mounting EFS at /home/shared and Lustre at /fsx."""
+    """cloud-init user data mounting EFS at /home/shared (TLS, through the EFS mount
+    helper) and Lustre at /fsx."""
     lines = ["#!/bin/bash", "set -euo pipefail"]
     if efs_dns:
         lines += [
+            *EFS_UTILS_INSTALL,
             "mkdir -p /home/shared",
             f"grep -q /home/shared /etc/fstab || echo {shlex.quote(efs_dns + ':/')} "
-            "/home/shared nfs4 nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,"
-            "retrans=2,_netdev 0 0 >> /etc/fstab",
+            "/home/shared efs _netdev,tls 0 0 >> /etc/fstab",
         ]
     if fsx_dns and fsx_mount_name:
         lines += [

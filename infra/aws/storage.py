@@ -6,6 +6,7 @@ Data stores are retained on ``pulumi destroy`` unless the stack opts out
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,15 @@ def lifecycle_rules(spec: BucketSpec) -> list[Any]:
     return rules
 
 
+def deny_insecure_transport(bucket_arn: str) -> str:
+    """Bucket policy refusing every request that does not use TLS (the AWS
+    recommendation: Deny s3:* to everyone when aws:SecureTransport is false)."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+
+
 @dataclass
 class LabBucketArgs:
     """Inputs of the lab bucket."""
@@ -50,7 +60,8 @@ class LabBucketArgs:
 
 
 class LabBucket(pulumi.ComponentResource):
-    """S3 bucket with versioning, SSE-KMS, public access block and lifecycle."""
+    """S3 bucket with versioning, SSE-KMS, public access block, TLS-only policy and
+    lifecycle."""
 
     def __init__(self, name: str, args: LabBucketArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -59,10 +70,14 @@ class LabBucket(pulumi.ComponentResource):
         keep = pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_on_delete)
         self.bucket = aws.s3.Bucket(f"{name}-bucket", bucket_prefix=f"{name}-"[:37],
                                     force_destroy=False, tags=args.tags, opts=keep)
-        aws.s3.BucketPublicAccessBlock(
+        access_block = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access-block", bucket=self.bucket.id, block_public_acls=True,
             block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True,
             opts=child)
+        aws.s3.BucketPolicy(
+            f"{name}-tls-only", bucket=self.bucket.id,
+            policy=self.bucket.arn.apply(deny_insecure_transport),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[access_block]))
         aws.s3.BucketVersioning(
             f"{name}-versioning", bucket=self.bucket.id,
             versioning_configuration={"status": "Enabled"}, opts=child)

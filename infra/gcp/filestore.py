@@ -1,5 +1,8 @@
 """File storage tier: a Filestore instance for shared home directories, on the
-lab VPC, exported read/write to the lab subnet only; retained on delete."""
+lab VPC, exported read/write to the lab subnet only with root squashed (root on
+a lab VM is the anonymous user on the share, not the owner of every home
+directory); retained on delete. Per-user directories are created once from an
+admin host given its own NO_ROOT_SQUASH /32 export."""
 
 from __future__ import annotations
 
@@ -49,7 +52,7 @@ class HomeFilestore(pulumi.ComponentResource):
             file_shares={"name": SHARE, "capacity_gb": args.spec.capacity_gb,
                          "nfs_export_options": [{"ip_ranges": [args.client_cidr],
                                                  "access_mode": "READ_WRITE",
-                                                 "squash_mode": "NO_ROOT_SQUASH"}]},
+                                                 "squash_mode": "ROOT_SQUASH"}]},
             networks=[{"network": args.network, "modes": ["MODE_IPV4"],
                        "connect_mode": "DIRECT_PEERING"}],
             labels=args.labels,

@@ -66,7 +66,9 @@ def network_interfaces(subnet: pulumi.Input[str], public_ip: bool,
 def startup_script(filestore_ip: str | None, bucket: str | None,
                    watchdog: bool) -> str:
     """Boot script: mount Filestore at /home/shared, the bucket at /mnt/gcs
-    (Cloud Storage FUSE), install the idle watchdog. Idempotent (runs every boot)."""
+    (Cloud Storage FUSE: readable by every user, written only by root, since every
+    write goes out with the VM's service account), install the idle watchdog.
+    Idempotent (runs every boot)."""
     lines = ["#!/bin/bash", "# ailab start-up script (runs on every boot)", "set -euo pipefail"]
     if filestore_ip:
         entry = f"{filestore_ip}:/home {HOME_MOUNT} nfs defaults,_netdev,nofail 0 0"
@@ -89,7 +91,7 @@ def startup_script(filestore_ip: str | None, bucket: str | None,
             "fi",
             f"mkdir -p {GCS_MOUNT}",
             f"mountpoint -q {GCS_MOUNT} || gcsfuse --implicit-dirs -o allow_other "
-            f"--file-mode 664 --dir-mode 775 {shlex.quote(bucket)} {GCS_MOUNT}",
+            f"--file-mode 644 --dir-mode 755 {shlex.quote(bucket)} {GCS_MOUNT}",
         ]
     if watchdog:
         lines += watchdog_install()

@@ -210,7 +210,7 @@ def test_one_autostop_alarm_per_gpu_instance(preview, stack: str) -> None:
 
 def test_budget_alerts(preview) -> None:
     [budget] = preview("aws-gpu-lab").by_type("aws:budgets/budget:Budget")
-    assert budget.inputs["limitAmount"] == "300.00"
+    assert budget.inputs["limitAmount"] == "450.00"
     assert [n["threshold"] for n in budget.inputs["notifications"]] == [50, 80, 100]
     assert budget.inputs["costFilters"] == [
         {"name": "TagKeyValue", "values": ["user:ailab:stack$aws-gpu-lab"]}]

@@ -70,5 +70,5 @@ def test_security_group_rules_without_ssh() -> None:
 
 def test_mount_script_is_valid_shell() -> None:
     script = mount_script("fs-1.efs.us-east-1.amazonaws.com", "fs-2.fsx.amazonaws.com", "abcd")
-    assert "/home/shared nfs4" in script and "/fsx lustre" in script
+    assert "/home/shared efs _netdev,tls" in script and "/fsx lustre" in script
     subprocess.run(["bash", "-n"], input=script, text=True, check=True)

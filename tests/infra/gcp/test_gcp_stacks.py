@@ -162,7 +162,7 @@ def test_gpu_lab_bucket_lifecycle_and_budget(preview) -> None:
                          "condition": {"age": 7}}
     budget = one(inv, "gcp:billing/budget:Budget").inputs
     assert budget["billingAccount"] == "0A1B2C-3D4E5F-6A7B8C"
-    assert budget["amount"]["specifiedAmount"] == {"currencyCode": "USD", "units": "300"}
+    assert budget["amount"]["specifiedAmount"] == {"currencyCode": "USD", "units": "500"}
     assert [r["thresholdPercent"] for r in budget["thresholdRules"]] == [0.5, 0.8, 1]
     assert budget["budgetFilter"]["labels"] == {"ailab-stack": "gcp-gpu-lab"}
     channel = one(inv, "gcp:monitoring/notificationChannel:NotificationChannel").inputs
