@@ -46,10 +46,14 @@ def _urn(res: Any) -> str:
     return f"urn:pulumi:lab::ailab::{res.type}::{res.name}"
 
 
-def _stack_request(inventory: Any) -> Any:
+def _stack_request(inventory: Any, region: str | None = None) -> Any:
     """The engine's AnalyzeStack request for an inventory: custom resources with the
-    property dependencies the engine would report."""
+    property dependencies the engine would report (and their provider, when given)."""
     resources = inventory.custom()
+    provider = analyzer_pb2.AnalyzerProviderResource(
+        type=f"pulumi:providers:{inventory.cloud}", name="default",
+        urn=f"urn:pulumi:lab::ailab::pulumi:providers:{inventory.cloud}::default",
+        properties=_struct({"region": region})) if region else None
     msgs = []
     for res in resources:
         deps = {prop: analyzer_pb2.AnalyzerPropertyDependencies(
@@ -58,7 +62,7 @@ def _stack_request(inventory: Any) -> Any:
         msgs.append(analyzer_pb2.AnalyzerResource(
             type=res.type, name=res.name, urn=_urn(res), properties=_struct(dict(res.inputs)),
             options=analyzer_pb2.AnalyzerResourceOptions(protect=res.protect),
-            propertyDependencies={k: v for k, v in deps.items() if v.urns}))
+            propertyDependencies={k: v for k, v in deps.items() if v.urns}, provider=provider))
     return analyzer_pb2.AnalyzeStackRequest(resources=msgs)
 
 
@@ -101,6 +105,18 @@ def test_stack_policies_see_links_and_report_on_the_resource(
     fired = {(d.policyName, d.urn.rsplit("::", 1)[-1]) for d in diags}
     assert ("s3-public-access-block", "aws-gpu-lab-data-bucket") in fired
     assert ("gpu-auto-stop", "aws-gpu-lab-gpu-0") in fired
+
+
+def test_budget_forecast_prices_the_stack_in_the_providers_region(
+        analyzer: Any, preview: Callable[..., Any]) -> None:
+    """Thirty lab machines under a 450 USD budget: the pack prices the resources the
+    engine sends, in the region their provider names, and fails the budget."""
+    inventory = preview("aws-gpu-lab", {"ailab:instanceCount": 30})
+    diags = analyzer.AnalyzeStack(_stack_request(inventory, region="us-east-1")).diagnostics
+    fired = {(d.policyName, d.urn.rsplit("::", 1)[-1]): d.message for d in diags}
+    message = fired[("budget-forecast", "aws-gpu-lab-budget-budget")]
+    assert "of the budget 450 USD/month" in message
+    assert {name for name, _ in fired} == {"budget-forecast"}
 
 
 def test_unknown_values_do_not_abort_a_policy() -> None:
