@@ -76,7 +76,7 @@ def _parse_value(key: ConfigKey, text: str) -> Any:
     if key.type == "string":
         return text
     if key.type == "integer":
-        return _parse_int(full, text)
+        return _parse_int(full, text, key.limit)
     if key.type == "boolean":
         if text.lower() in ("true", "false"):
             return text.lower() == "true"
@@ -87,13 +87,26 @@ def _parse_value(key: ConfigKey, text: str) -> Any:
         raise ConfigError(full, text, "expected a list, e.g. [a, b]") from None
     if not isinstance(items, list):
         raise ConfigError(full, items, "expected a list, e.g. [a, b]")
+    if key.max_items is not None and len(items) > key.max_items:
+        raise ConfigError(full, f"{len(items)} items", f"at most {key.max_items} items are "
+                          "allowed (the documented maximum, see Pulumi.yaml)")
     if key.items == "integer":
-        return [_parse_int(full, str(item)) for item in items]
+        return [_parse_int(full, str(item), key.limit) for item in items]
+    if any(isinstance(item, (dict, list)) for item in items):
+        raise ConfigError(full, items, "expected a list of plain values, e.g. [a, b]")
     return [str(item) for item in items]
 
 
-def _parse_int(full: str, text: str) -> int:
+def _parse_int(full: str, text: str, maximum: int) -> int:
+    """A whole number no larger (in size) than ``maximum``; ``1e30``, ``2.5`` and
+    4,000-digit numbers are refused with the key named."""
     try:
-        return int(text)
+        value = int(text.strip()) if len(text) <= 32 else None
     except ValueError:
-        raise ConfigError(full, text, "expected a whole number") from None
+        value = None
+    if value is None:
+        raise ConfigError(full, text, "expected a whole number")
+    if abs(value) > maximum:
+        raise ConfigError(full, value, f"must be at most {maximum:,} (the documented maximum, "
+                          "see Pulumi.yaml)")
+    return value

@@ -15,9 +15,19 @@ from typing import Any, Literal
 KeyType = Literal["string", "integer", "boolean", "array"]
 
 
+MAX_INTEGER = 1_000_000_000
+"""Largest value any integer key takes unless it documents a smaller maximum: far
+above every count and size ailab configures, and it keeps the arithmetic finite."""
+
+
 @dataclass(frozen=True)
 class ConfigKey:
-    """One documented config key (without the ``ailab:`` namespace)."""
+    """One documented config key (without the ``ailab:`` namespace).
+
+    ``maximum`` bounds an integer key (or each item of an integer array) and
+    ``max_items`` an array's length: counts that multiply resources are capped so
+    a typo cannot turn a preview into minutes of work (both are documented in
+    Pulumi.yaml)."""
 
     name: str
     type: KeyType
@@ -25,6 +35,24 @@ class ConfigKey:
     description: str
     required: bool = False
     items: KeyType = "string"
+    maximum: int | None = None
+    max_items: int | None = None
+
+    @property
+    def limit(self) -> int:
+        """The largest integer the key (or each of its items) accepts."""
+        return MAX_INTEGER if self.maximum is None else self.maximum
+
+    @property
+    def documented(self) -> str:
+        """The description with the limits, as Pulumi.yaml shows it."""
+        limits = []
+        if self.maximum is not None:
+            limits.append(f"at most {self.maximum:,}" + (" each" if self.type == "array"
+                                                         else ""))
+        if self.max_items is not None:
+            limits.append(f"at most {self.max_items} items")
+        return self.description + (f" Limit: {'; '.join(limits)}." if limits else "")
 
 
 def _k(name: str, type_: KeyType, default: Any, description: str, **kw: Any) -> ConfigKey:
@@ -50,42 +78,44 @@ AWS_KEYS: list[ConfigKey] = [
     # Network
     _k("vpcCidr", "string", "10.20.0.0/16", "VPC CIDR block."),
     _k("publicSubnetCidrs", "array", ["10.20.0.0/20", "10.20.16.0/20"],
-       "Public subnet CIDRs, one per availability zone (at least 2)."),
+       "Public subnet CIDRs, one per availability zone (at least 2).", max_items=16),
     _k("privateSubnetCidrs", "array", ["10.20.128.0/20", "10.20.144.0/20"],
-       "Private subnet CIDRs, one per availability zone (same count as public)."),
-    _k("availabilityZones", "array", [], "Availability zones; default: <region>a, <region>b, ..."),
+       "Private subnet CIDRs, one per availability zone (same count as public).", max_items=16),
+    _k("availabilityZones", "array", [], "Availability zones; default: <region>a, <region>b, ...",
+       max_items=16),
     _k("natGateway", "boolean", False, "Create one NAT gateway for the private subnets."),
     # GPU instances
     _k("instanceType", "string", "", "GPU instance type of the lab machines; empty: none."),
-    _k("instanceCount", "integer", 1, "Number of lab machines."),
+    _k("instanceCount", "integer", 1, "Number of lab machines.", maximum=256),
     _k("spot", "boolean", True, "Run lab machines on spot capacity (persistent, stop on "
        "interruption)."),
     _k("publicIp", "boolean", False, "Give lab machines a public IP in a public subnet "
        "(SSH still limited to sshCidr)."),
-    _k("rootVolumeGb", "integer", 200, "Encrypted gp3 root volume size in GiB."),
+    _k("rootVolumeGb", "integer", 200, "Encrypted gp3 root volume size in GiB.", maximum=16384),
     _k("amiNameFilter", "string", "Deep Learning OSS Nvidia Driver AMI GPU PyTorch * "
        "(Ubuntu 22.04) *", "Name filter for the Amazon-owned Deep Learning AMI (newest wins)."),
     # Block storage
-    _k("dataVolumeGb", "integer", 0, "Size of one EBS data volume per lab machine; 0: none."),
+    _k("dataVolumeGb", "integer", 0, "Size of one EBS data volume per lab machine; 0: none.",
+       maximum=65536),
     _k("dataVolumeType", "string", "gp3", "EBS data volume type: gp3 or io2."),
     _k("dataVolumeIops", "integer", 3000, "Provisioned IOPS of data volumes."),
     _k("dataVolumeThroughput", "integer", 125, "gp3 throughput in MiB/s."),
     # Spot pool
     _k("poolInstanceTypes", "array", [], "Instance types of the spot Auto Scaling group "
-       "(one GPU class); empty: no pool."),
-    _k("poolMin", "integer", 0, "Spot pool minimum size."),
-    _k("poolDesired", "integer", 0, "Spot pool desired capacity."),
-    _k("poolMax", "integer", 4, "Spot pool maximum size."),
-    _k("poolOnDemandBase", "integer", 0, "On-demand base capacity of the pool."),
+       "(one GPU class); empty: no pool.", max_items=40),
+    _k("poolMin", "integer", 0, "Spot pool minimum size.", maximum=1000),
+    _k("poolDesired", "integer", 0, "Spot pool desired capacity.", maximum=1000),
+    _k("poolMax", "integer", 4, "Spot pool maximum size.", maximum=1000),
+    _k("poolOnDemandBase", "integer", 0, "On-demand base capacity of the pool.", maximum=1000),
     _k("poolOnDemandPercent", "integer", 0, "On-demand percentage above base capacity."),
     # High-bandwidth cluster
     _k("clusterInstanceType", "string", "", "EFA-capable instance type of the cluster; "
        "empty: no cluster."),
-    _k("clusterNodes", "integer", 2, "Cluster node count."),
+    _k("clusterNodes", "integer", 2, "Cluster node count.", maximum=2048),
     _k("clusterEfa", "boolean", True, "Attach the type's EFA interfaces to each node."),
     _k("clusterSpot", "boolean", False, "Run cluster nodes on spot capacity."),
     _k("clusterAzs", "array", [], "Zone(s) of the cluster; EFA requires exactly one "
-       "(default: the first zone)."),
+       "(default: the first zone).", max_items=16),
     # Object storage
     _k("bucketTiering", "string", "lifecycle", "Bucket tiering. aws: lifecycle, "
        "intelligent-tiering or none; gcp: lifecycle, autoclass or none."),
@@ -107,9 +137,9 @@ AWS_KEYS: list[ConfigKey] = [
     _k("autoStopCpuPercent", "integer", 5, "CPU utilisation (%) under which an instance is "
        "idle."),
     _k("budgetMonthlyUsd", "integer", 0, "Monthly AWS Budget for the stack's tag; 0: none."),
-    _k("budgetEmails", "array", [], "E-mail addresses alerted by the budget."),
+    _k("budgetEmails", "array", [], "E-mail addresses alerted by the budget.", max_items=10),
     _k("budgetThresholds", "array", [50, 80, 100], "Budget alert thresholds in percent.",
-       items="integer"),
+       items="integer", max_items=5),
 ]
 
 # GCP-only keys. GCP labs also read these shared keys where they mean the same:
@@ -123,13 +153,13 @@ GCP_KEYS: list[ConfigKey] = [
     # GPU VMs
     _k("machineType", "string", "", "gcp: GPU machine type of the lab VMs (g2-standard-8, "
        "a2-highgpu-1g, a3-highgpu-8g, ...); empty: none."),
-    _k("machineCount", "integer", 1, "gcp: number of lab VMs."),
-    _k("bootDiskGb", "integer", 200, "gcp: boot disk size in GiB."),
+    _k("machineCount", "integer", 1, "gcp: number of lab VMs.", maximum=256),
+    _k("bootDiskGb", "integer", 200, "gcp: boot disk size in GiB.", maximum=65536),
     _k("imageFamily", "string", "common-cu128-ubuntu-2204-nvidia-570",
        "gcp: Deep Learning VM image family (project imageProject)."),
     _k("imageProject", "string", "deeplearning-platform-release",
        "gcp: project of the image family."),
-    _k("dataDiskGb", "integer", 0, "gcp: one data disk per lab VM in GiB; 0: none."),
+    _k("dataDiskGb", "integer", 0, "gcp: one data disk per lab VM in GiB; 0: none.", maximum=65536),
     _k("dataDiskType", "string", "pd-balanced", "gcp: data disk type (pd-balanced, pd-ssd, "
        "hyperdisk-balanced, ...), checked against the machine family."),
     _k("reservationName", "string", "", "gcp: consume this specific reservation "
@@ -140,11 +170,12 @@ GCP_KEYS: list[ConfigKey] = [
     _k("tpuRuntime", "string", "", "gcp: TPU runtime version; empty: the type's default."),
     _k("tpuTopology", "string", "", "gcp: TPU topology (2x4, 2x2x1, ...); empty: from the "
        "type."),
-    _k("tpuCount", "integer", 1, "gcp: number of TPU slices."),
+    _k("tpuCount", "integer", 1, "gcp: number of TPU slices.", maximum=64),
     _k("tpuSpot", "boolean", True, "gcp: run TPU slices on spot capacity."),
     _k("tpuQueued", "boolean", False, "gcp: request TPU slices through a queued resource "
        "(waits for capacity) instead of creating them directly."),
-    _k("tpuDataDiskGb", "integer", 0, "gcp: one data disk per TPU slice in GiB; 0: none."),
+    _k("tpuDataDiskGb", "integer", 0, "gcp: one data disk per TPU slice in GiB; 0: none.",
+       maximum=65536),
     # Spot pool
     _k("poolMachineType", "string", "", "gcp: GPU machine type of the spot managed instance "
        "group; empty: no pool."),
@@ -153,7 +184,7 @@ GCP_KEYS: list[ConfigKey] = [
     _k("clusterMachineType", "string", "", "gcp: machine type of the compact-placement "
        "cluster (a3-highgpu-8g, a3-megagpu-8g, ...); empty: no cluster."),
     _k("clusterZones", "array", [], "gcp: zone of the cluster; compact placement needs "
-       "exactly one (default: gcp:zone)."),
+       "exactly one (default: gcp:zone).", max_items=16),
     _k("clusterGpuDirectNics", "boolean", True, "gcp: give A3 nodes their extra GPU NICs, "
        "each in its own VPC (GPUDirect-TCPX/TCPXO data path)."),
     # Object and file storage

@@ -22,7 +22,7 @@ def project_document() -> dict:
     """The Pulumi.yaml document: runtime, program folder, stack folder, config."""
     config: dict[str, dict] = {}
     for key in ALL_KEYS.values():
-        entry: dict = {"type": key.type, "description": key.description}
+        entry: dict = {"type": key.type, "description": key.documented}
         if key.type == "array":
             entry["items"] = {"type": key.items}
         if not key.required:

@@ -7,6 +7,7 @@ need a stack's settings (workloads, costs) stay fast.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,15 @@ def list_stacks(directory: Path | None = None) -> list[str]:
     return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in folder.glob("Pulumi.*.yaml"))
 
 
+STACK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+"""Pulumi stack names: letters, digits, '-', '_' and '.', up to 100 characters."""
+
+
 def stack_path(name: str, directory: Path | None = None) -> Path:
     """Path of a stack file, or a StackNotFoundError listing the stacks there are."""
+    if not STACK_NAME.fullmatch(name):
+        raise StackNotFoundError(f"stack {name[:60]!r} is not a stack name (letters, digits, "
+                                 "'-', '_' and '.', up to 100 characters)")
     path = stacks_dir(directory) / f"Pulumi.{name}.yaml"
     if not path.is_file():
         known = ", ".join(list_stacks(directory)) or "none"
