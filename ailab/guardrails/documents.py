@@ -16,6 +16,7 @@ import json
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ailab.core import tokens
@@ -113,10 +114,23 @@ class Mount:
             return default
 
 
-def mounts(script: str) -> list[Mount]:
-    """Every mount a boot script makes, from fstab entries and mount/gcsfuse commands."""
+_MOUNT_WORDS = ("mount", "gcsfuse", *FS_TYPES)
+
+
+def mounts(script: str) -> tuple[Mount, ...]:
+    """Every mount a boot script makes, from fstab entries and mount/gcsfuse commands.
+
+    Cluster nodes share one script, so the parse is cached by its text, and only
+    lines that name a mount or file system type are split into shell words."""
+    return _mounts(script) if len(script) <= MAX_SCRIPT else _mounts(script[:MAX_SCRIPT])
+
+
+@lru_cache(maxsize=256)
+def _mounts(script: str) -> tuple[Mount, ...]:
     found: list[Mount] = []
     for line in script.splitlines():
+        if not any(word in line for word in _MOUNT_WORDS):
+            continue
         words = _words(line)
         if not words:
             continue
@@ -129,7 +143,7 @@ def mounts(script: str) -> list[Mount]:
             if at is not None:
                 found.append(Mount(words[at], words[at + 1], words[at + 2],
                                    _options(words[at + 3] if len(words) > at + 3 else "")))
-    return found
+    return tuple(found)
 
 
 def _words(line: str) -> list[str]:
