@@ -7,7 +7,6 @@ any figure computed from it can say where its price came from.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -16,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ailab.core.errors import CatalogError
+from ailab.core.inputs import read_json
 
 DATA_DIR = Path(__file__).parent / "data"
 PRICES_CSV = DATA_DIR / "prices.csv"
@@ -56,7 +56,7 @@ def load_prices(path: Path = PRICES_CSV) -> pd.DataFrame:
 
 def catalog_meta(path: Path = PRICES_META) -> dict[str, object]:
     """Source, date and method of the embedded table."""
-    return dict(json.loads(path.read_text()))
+    return dict(read_json(path))
 
 
 @lru_cache(maxsize=8)

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError, model_validator
 
 from ailab.core.errors import AilabError, EstimateError, InputFileError
 from ailab.core.inputs import invalid_field, read_yaml
@@ -26,25 +26,31 @@ from ailab.costs import hybrid, onprem, spot, training
 from ailab.costs.accelerators import canonical_name
 from ailab.costs.catalog import HOURS_PER_MONTH, with_accelerators
 
+MAX_MONTHS = 120
+MAX_GPU_HOURS = 1e8
+"""Largest monthly demand taken: 100 million GPU-hours, about 137,000 GPUs busy all
+month. The bounds keep every figure finite and the base-size search short."""
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Job(_Strict):
-    name: str
-    params: float = Field(gt=0)
-    tokens: float = Field(gt=0)
-    gpus: int = Field(gt=0)
-    start_month: int = Field(1, ge=1)
-    mfu: float | None = Field(None, gt=0, le=1)
-    layers: int | None = Field(None, gt=0)
-    seq_len: int | None = Field(None, gt=0)
+    name: str = Field(max_length=200)
+    params: FiniteFloat = Field(gt=0, le=training.MAX_PARAMS)
+    tokens: FiniteFloat = Field(gt=0, le=training.MAX_TOKENS)
+    gpus: int = Field(gt=0, le=training.MAX_GPUS)
+    start_month: int = Field(1, ge=1, le=MAX_MONTHS)
+    mfu: FiniteFloat | None = Field(None, ge=training.MIN_MFU, le=1)
+    layers: int | None = Field(None, gt=0, le=training.MAX_SHAPE)
+    seq_len: int | None = Field(None, gt=0, le=training.MAX_SHAPE)
 
 
 class Demand(_Strict):
-    profile_gpu_hours: list[float] | None = None
-    jobs: list[Job] = Field(default_factory=list)
+    profile_gpu_hours: list[Annotated[FiniteFloat, Field(le=MAX_GPU_HOURS)]] | None = Field(
+        None, max_length=MAX_MONTHS)
+    jobs: list[Job] = Field(default_factory=list, max_length=1000)
 
     @model_validator(mode="after")
     def _some(self) -> Demand:
@@ -64,10 +70,11 @@ class CloudOption(_Strict):
 class SpotPolicyModel(_Strict):
     policy: Literal["on-demand", "spot", "both"] = "both"
     interruption_bucket: str = spot.DEFAULT_BUCKET
-    interruption_rate_per_instance_h: float | None = Field(None, ge=0)
-    checkpoint_minutes: float = Field(5.0, ge=0)
-    restart_minutes: float = Field(15.0, ge=0)
-    nodes: int = Field(8, gt=0, description="instances per job, for the job's interruption rate")
+    interruption_rate_per_instance_h: FiniteFloat | None = Field(None, ge=0, le=100)
+    checkpoint_minutes: FiniteFloat = Field(5.0, ge=0, le=525_600)
+    restart_minutes: FiniteFloat = Field(15.0, ge=0, le=525_600)
+    nodes: int = Field(8, gt=0, le=100_000,
+                       description="instances per job, for the job's interruption rate")
 
     @model_validator(mode="after")
     def _bucket(self) -> SpotPolicyModel:
@@ -78,18 +85,19 @@ class SpotPolicyModel(_Strict):
 
 class OnPrem(_Strict):
     server: onprem.OnPremServer
-    servers: int | None = Field(None, gt=0, description="fleet size; default: sized for peak")
+    servers: int | None = Field(None, gt=0, le=hybrid.MAX_SERVERS,
+                                description="fleet size; default: sized for peak")
 
 
 class Hybrid(_Strict):
-    base_servers: int | Literal["auto"] = "auto"
+    base_servers: Annotated[int, Field(ge=0, le=hybrid.MAX_SERVERS)] | Literal["auto"] = "auto"
     burst: Literal["spot", "on-demand", "both"] = "both"
 
 
 class Plan(_Strict):
-    name: str
-    gpu: str
-    horizon_months: int = Field(gt=0, le=120)
+    name: str = Field(max_length=200)
+    gpu: str = Field(max_length=100)
+    horizon_months: int = Field(gt=0, le=MAX_MONTHS)
     demand: Demand
     cloud: list[CloudOption] = Field(min_length=1)
     spot: SpotPolicyModel = Field(default_factory=lambda: SpotPolicyModel.model_validate({}))

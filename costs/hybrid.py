@@ -47,10 +47,18 @@ def capacity_per_month(server: OnPremServer, servers: int) -> float:
     return servers * server.gpus_per_server * HOURS_PER_MONTH * server.availability
 
 
+MAX_SERVERS = 100_000
+"""Largest on-prem fleet sized or searched (the base-size search tries each size)."""
+
+
 def servers_for_peak(profile: np.ndarray | list[float], server: OnPremServer) -> int:
-    """Fewest servers that serve the peak month alone."""
+    """Fewest servers that serve the peak month alone (at most ``MAX_SERVERS``)."""
     peak = float(_demand(profile).max())
-    return math.ceil(peak / capacity_per_month(server, 1)) if peak > 0 else 0
+    needed = peak / capacity_per_month(server, 1) if peak > 0 else 0.0
+    if needed > MAX_SERVERS:
+        raise EstimateError(f"demand: the peak month ({peak:,.0f} GPU-hours) needs "
+                            f"{needed:,.0f} servers; the limit is {MAX_SERVERS:,}")
+    return math.ceil(needed)
 
 
 def cloud_monthly(profile: np.ndarray | list[float], usd_per_gpu_hour: float) -> MonthlyCosts:

@@ -17,7 +17,7 @@ no defaults: they come from the user's quote, with its source and date.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat
 
 from ailab.core.errors import EstimateError
 
@@ -29,20 +29,25 @@ class OnPremServer(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    gpu: str
-    gpus_per_server: int = Field(8, gt=0)
-    capex_usd: float = Field(gt=0, description="purchase price per server, installed")
-    amortisation_years: float = Field(4.0, gt=0)
-    residual_fraction: float = Field(0.1, ge=0, lt=1, description="resale value share at the end")
-    power_kw: float = Field(gt=0, description="draw at full load per server, IT power")
-    idle_power_fraction: float = Field(0.3, ge=0, le=1)
-    pue: float = Field(1.3, ge=1.0, description="power usage effectiveness of the facility")
-    usd_per_kwh: float = Field(ge=0)
-    colocation_usd_per_kw_month: float = Field(0.0, ge=0)
-    staff_overhead_usd_per_year: float = Field(0.0, ge=0, description="per server")
-    availability: float = Field(0.97, gt=0, le=1, description="share of hours usable")
-    source: str = Field(min_length=1, description="where the money figures come from")
-    as_of: str = Field(min_length=1, description="date of the quote")
+    gpu: str = Field(max_length=100)
+    gpus_per_server: int = Field(8, gt=0, le=64)
+    capex_usd: FiniteFloat = Field(gt=0, le=1e9,
+                                   description="purchase price per server, installed")
+    amortisation_years: FiniteFloat = Field(4.0, gt=0, le=50)
+    residual_fraction: FiniteFloat = Field(0.1, ge=0, lt=1,
+                                           description="resale value share at the end")
+    power_kw: FiniteFloat = Field(gt=0, le=1000,
+                                  description="draw at full load per server, IT power")
+    idle_power_fraction: FiniteFloat = Field(0.3, ge=0, le=1)
+    pue: FiniteFloat = Field(1.3, ge=1.0, le=10,
+                             description="power usage effectiveness of the facility")
+    usd_per_kwh: FiniteFloat = Field(ge=0, le=100)
+    colocation_usd_per_kw_month: FiniteFloat = Field(0.0, ge=0, le=1e6)
+    staff_overhead_usd_per_year: FiniteFloat = Field(0.0, ge=0, le=1e9, description="per server")
+    availability: FiniteFloat = Field(0.97, ge=0.01, le=1, description="share of hours usable")
+    source: str = Field(min_length=1, max_length=500,
+                        description="where the money figures come from")
+    as_of: str = Field(min_length=1, max_length=100, description="date of the quote")
 
     @property
     def energy_usd_per_year_full(self) -> float:

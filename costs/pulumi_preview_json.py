@@ -147,7 +147,11 @@ def preview_documents(data: Any, path: str, region: str | None = None) -> Previe
     after: dict[str, _State] = {}
     before: dict[str, _State] = {}
     ops: dict[str, str] = {}
-    for step in digest.steps:
+    for i, step in enumerate(digest.steps):
+        for key, state in (("newState", step.newState), ("oldState", step.oldState)):
+            if state is not None and state.urn != step.urn:
+                raise InputFileError(path, f"steps.{i}.{key}.urn", "differs from the step's urn",
+                                     hint="write the file with `pulumi preview --json > FILE`")
         if step.newState is not None and step.op not in GONE_OPS:
             after[step.urn] = step.newState
         if step.oldState is not None and step.op not in NEW_OPS:

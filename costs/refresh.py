@@ -12,6 +12,7 @@ complete, so a failed refresh leaves the table as it was.
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -79,7 +80,7 @@ def _on_demand_usd(price_item: str) -> tuple[str, float] | None:
     for term in doc.get("terms", {}).get("OnDemand", {}).values():
         for dim in term.get("priceDimensions", {}).values():
             usd = float(dim.get("pricePerUnit", {}).get("USD", "0") or 0)
-            if region and usd > 0 and dim.get("unit") in ("Hrs", "Hr"):
+            if region and 0 < usd < math.inf and dim.get("unit") in ("Hrs", "Hr"):
                 return region, usd
     return None
 

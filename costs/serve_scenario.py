@@ -12,27 +12,38 @@ the spot share with on-demand fallback replicas.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ailab.core.errors import InputFileError
+from ailab.core.inputs import read_text
 from ailab.costs.scenario_io import load_model
+
+MAX_RPS = 1e7
+"""Largest demand taken, in requests per second (ten million)."""
+MAX_STEPS = 527_040
+"""Longest demand series: a leap year at 1-minute steps (the simulation walks each
+step; bench/bench_serve.py times a year, about a second)."""
+MAX_REPLICAS = 100_000
+MIN_CAPACITY_RPS = 1e-3
+"""A replica serves at least one request per 1,000 s: demand / capacity stays a count."""
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Synthetic(_Strict):
     """A named demand shape. ``diurnal``: a cosine day between trough and peak."""
 
     shape: Literal["diurnal", "flat"]
-    peak_rps: float = Field(gt=0)
-    trough_rps: float = Field(default=0.0, ge=0)
+    peak_rps: float = Field(gt=0, le=MAX_RPS)
+    trough_rps: float = Field(default=0.0, ge=0, le=MAX_RPS)
     days: int = Field(default=1, ge=1, le=366)
     peak_hour: float = Field(default=14.0, ge=0, lt=24)
     weekend_factor: float = Field(default=1.0, gt=0, le=1.0)
@@ -46,8 +57,9 @@ class Synthetic(_Strict):
 
 class Demand(_Strict):
     step_minutes: float = Field(default=5.0, gt=0, le=1440)
-    requests_per_s: list[float] | None = None
-    csv: str | None = None
+    requests_per_s: list[Annotated[float, Field(ge=0, le=MAX_RPS)]] | None = Field(
+        default=None, max_length=MAX_STEPS)
+    csv: str | None = Field(default=None, max_length=1000)
     synthetic: Synthetic | None = None
 
     @model_validator(mode="after")
@@ -55,6 +67,11 @@ class Demand(_Strict):
         given = [s for s in ("requests_per_s", "csv", "synthetic") if getattr(self, s) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of requests_per_s, csv or synthetic")
+        if self.synthetic is not None:
+            steps = self.synthetic.days * 1440 / self.step_minutes
+            if steps > MAX_STEPS:
+                raise ValueError(f"{self.synthetic.days} days at {self.step_minutes:g}-minute "
+                                 f"steps is {steps:,.0f} steps; the limit is {MAX_STEPS:,}")
         if self.requests_per_s is not None:
             if not self.requests_per_s:
                 raise ValueError("requests_per_s is empty")
@@ -66,9 +83,9 @@ class Demand(_Strict):
 class Replica(_Strict):
     """Throughput of one replica at the latency target."""
 
-    requests_per_s: float | None = Field(default=None, gt=0)
-    tokens_per_s: float | None = Field(default=None, gt=0)
-    tokens_per_request: float | None = Field(default=None, gt=0)
+    requests_per_s: float | None = Field(default=None, gt=0, le=MAX_RPS)
+    tokens_per_s: float | None = Field(default=None, gt=0, le=1e9)
+    tokens_per_request: float | None = Field(default=None, gt=0, le=1e9)
 
     @model_validator(mode="after")
     def _capacity(self) -> Replica:
@@ -77,6 +94,9 @@ class Replica(_Strict):
             raise ValueError("give requests_per_s, or tokens_per_s with tokens_per_request")
         if self.requests_per_s is not None and self.tokens_per_s is not None:
             raise ValueError("give requests_per_s or tokens_per_s, not both")
+        if self.capacity_rps < MIN_CAPACITY_RPS:
+            raise ValueError(f"a replica serving {self.capacity_rps:.3g} requests/s is below "
+                             f"the {MIN_CAPACITY_RPS:g} taken")
         return self
 
     @property
@@ -89,11 +109,11 @@ class Replica(_Strict):
 
 class Policy(_Strict):
     target_utilization: float = Field(default=0.7, gt=0, le=1.0)
-    min_replicas: int = Field(default=1, ge=0)
-    max_replicas: int = Field(default=10, ge=1)
-    scale_up_delay_s: float = Field(default=300.0, ge=0)
-    scale_down_delay_s: float = Field(default=1200.0, ge=0)
-    cold_start_s: float = Field(default=300.0, ge=0)
+    min_replicas: int = Field(default=1, ge=0, le=MAX_REPLICAS)
+    max_replicas: int = Field(default=10, ge=1, le=MAX_REPLICAS)
+    scale_up_delay_s: float = Field(default=300.0, ge=0, le=1e7)
+    scale_down_delay_s: float = Field(default=1200.0, ge=0, le=1e7)
+    cold_start_s: float = Field(default=300.0, ge=0, le=1e6)
 
     @model_validator(mode="after")
     def _bounds(self) -> Policy:
@@ -106,19 +126,19 @@ class Spot(_Strict):
     """Spot share of the autoscaled replicas and how the on-demand fallback behaves."""
 
     share: float = Field(default=0.0, ge=0.0, le=1.0)
-    base_ondemand_replicas: int = Field(default=1, ge=0)
-    preemptions_per_replica_hour: float = Field(default=0.02, ge=0)
+    base_ondemand_replicas: int = Field(default=1, ge=0, le=MAX_REPLICAS)
+    preemptions_per_replica_hour: float = Field(default=0.02, ge=0, le=100)
     unavailable_fraction: float = Field(default=0.0, ge=0.0, le=1.0)
     dynamic_ondemand_fallback: bool = True
 
 
 class ServeScenario(_Strict):
-    name: str = "serve"
-    cloud: str
-    region: str
-    instance_type: str | None = None
-    accelerator: str | None = None
-    accelerator_count: float = Field(default=1, gt=0)
+    name: str = Field(default="serve", max_length=200)
+    cloud: str = Field(max_length=50)
+    region: str = Field(max_length=100)
+    instance_type: str | None = Field(default=None, max_length=100)
+    accelerator: str | None = Field(default=None, max_length=100)
+    accelerator_count: float = Field(default=1, gt=0, le=64)
     replica: Replica
     demand: Demand
     policy: Policy = Policy()
@@ -146,24 +166,30 @@ def synthetic_demand(syn: Synthetic, step_minutes: float) -> np.ndarray:
 
 def read_demand_csv(path: Path) -> np.ndarray:
     """The ``requests_per_s`` column of a CSV, one row per step."""
+    text = read_text(path, hint="the CSV needs a header row with requests_per_s")
     try:
-        with path.open(newline="") as handle:
-            reader = csv.DictReader(handle)
-            if reader.fieldnames is None or "requests_per_s" not in reader.fieldnames:
-                raise InputFileError(str(path), "requests_per_s", "column missing",
-                                     hint="the CSV needs a header row with requests_per_s")
-            values = []
-            for line, rec in enumerate(reader, start=2):
-                try:
-                    value = float(rec["requests_per_s"])
-                except (TypeError, ValueError):
-                    value = -1.0
-                if not value >= 0 or math.isinf(value):
-                    raise InputFileError(str(path), f"line {line}: requests_per_s",
-                                         f"{rec['requests_per_s']!r} is not a number >= 0")
-                values.append(value)
-    except OSError as exc:
-        raise InputFileError(str(path), "<file>", f"cannot read: {exc.strerror}") from None
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if reader.fieldnames is None or "requests_per_s" not in reader.fieldnames:
+            raise InputFileError(str(path), "requests_per_s", "column missing",
+                                 hint="the CSV needs a header row with requests_per_s")
+        values = []
+        for line, rec in enumerate(reader, start=2):
+            try:
+                value = float(rec["requests_per_s"])
+            except (TypeError, ValueError):
+                value = -1.0
+            if not value >= 0 or math.isinf(value):
+                raise InputFileError(str(path), f"line {line}: requests_per_s",
+                                     f"{str(rec['requests_per_s'])[:40]!r} is not a number >= 0")
+            if value > MAX_RPS:
+                raise InputFileError(str(path), f"line {line}: requests_per_s",
+                                     f"{value:g} is above the limit {MAX_RPS:g}")
+            values.append(value)
+            if len(values) > MAX_STEPS:
+                raise InputFileError(str(path), "requests_per_s",
+                                     f"more than {MAX_STEPS:,} rows")
+    except csv.Error as exc:
+        raise InputFileError(str(path), "csv", f"not valid CSV ({exc})") from None
     if not values:
         raise InputFileError(str(path), "requests_per_s", "no rows")
     return np.array(values)

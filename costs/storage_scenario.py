@@ -29,30 +29,37 @@ LIFECYCLE_CLASSES = {
 }
 
 
+MAX_DAYS = 36_500
+"""A century: the longest transition, expiry or band age taken."""
+MAX_OBJECTS = 1e15
+MAX_OBJECT_KB = 5e9
+"""S3 and GCS objects are at most 5 TB."""
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class AgeBand(_Strict):
-    after_days: int = Field(ge=0)
+    after_days: int = Field(ge=0, le=MAX_DAYS)
     read_fraction: float = Field(ge=0.0, le=1.0)
 
 
 class SizeBucket(_Strict):
-    size_kb: float = Field(gt=0)
+    size_kb: float = Field(gt=0, le=MAX_OBJECT_KB)
     fraction: float = Field(gt=0.0, le=1.0)
 
 
 class Lifecycle(_Strict):
     """Transition ages in days, 0 = never (as in the stack config keys)."""
 
-    name: str | None = None
-    ia_days: int = Field(default=0, ge=0)
-    glacier_ir_days: int = Field(default=0, ge=0)
-    deep_archive_days: int = Field(default=0, ge=0)
-    nearline_days: int = Field(default=0, ge=0)
-    coldline_days: int = Field(default=0, ge=0)
-    archive_days: int = Field(default=0, ge=0)
+    name: str | None = Field(default=None, max_length=100)
+    ia_days: int = Field(default=0, ge=0, le=MAX_DAYS)
+    glacier_ir_days: int = Field(default=0, ge=0, le=MAX_DAYS)
+    deep_archive_days: int = Field(default=0, ge=0, le=MAX_DAYS)
+    nearline_days: int = Field(default=0, ge=0, le=MAX_DAYS)
+    coldline_days: int = Field(default=0, ge=0, le=MAX_DAYS)
+    archive_days: int = Field(default=0, ge=0, le=MAX_DAYS)
 
     def steps(self, cloud: str) -> list[tuple[int, str]]:
         """(days, class) in order, skipping the classes set to 0."""
@@ -96,22 +103,22 @@ DEFAULT_LIFECYCLES = {
 class StorageScenario(_Strict):
     """One bucket over a horizon: inputs of the tiering simulation."""
 
-    name: str = "storage"
+    name: str = Field(default="storage", max_length=200)
     cloud: Literal["aws", "gcp"]
-    region: str
+    region: str = Field(max_length=100)
     months: int = Field(ge=1, le=600)
-    objects: float = Field(ge=0, description="objects stored at month 0")
-    mean_object_kb: float | None = Field(default=None, gt=0)
-    size_distribution: list[SizeBucket] | None = None
+    objects: float = Field(ge=0, le=MAX_OBJECTS, description="objects stored at month 0")
+    mean_object_kb: float | None = Field(default=None, gt=0, le=MAX_OBJECT_KB)
+    size_distribution: list[SizeBucket] | None = Field(default=None, max_length=100)
     growth_per_month: float = Field(default=0.0, ge=0.0, le=10.0)
-    new_objects_per_month: float = Field(default=0.0, ge=0.0)
-    access: list[AgeBand] = Field(min_length=1)
-    expire_after_days: int = Field(default=0, ge=0)
-    lifecycles: list[Lifecycle] | None = None
+    new_objects_per_month: float = Field(default=0.0, ge=0.0, le=MAX_OBJECTS)
+    access: list[AgeBand] = Field(min_length=1, max_length=100)
+    expire_after_days: int = Field(default=0, ge=0, le=MAX_DAYS)
+    lifecycles: list[Lifecycle] | None = Field(default=None, max_length=50)
     search_lifecycles: bool = True
     lifecycle_small_objects: bool = False
     autoclass_terminal_class: Literal["NEARLINE", "ARCHIVE"] = "NEARLINE"
-    abort_multipart_days: int = Field(default=7, ge=0)
+    abort_multipart_days: int = Field(default=7, ge=0, le=MAX_DAYS)
 
     @model_validator(mode="after")
     def _consistent(self) -> StorageScenario:
@@ -121,6 +128,11 @@ class StorageScenario(_Strict):
             total = sum(b.fraction for b in self.size_distribution)
             if not math.isclose(total, 1.0, abs_tol=1e-6):
                 raise ValueError(f"size_distribution fractions sum to {total:.4f}, not 1")
+        stored = max(self.objects + self.new_objects_per_month, 1.0)
+        if math.log(stored) + self.months * math.log1p(self.growth_per_month) > \
+                math.log(MAX_OBJECTS * 1000):
+            raise ValueError(f"growth_per_month {self.growth_per_month:g} over {self.months} "
+                             f"months grows the bucket past {MAX_OBJECTS * 1000:.0e} objects")
         days = [b.after_days for b in self.access]
         if days[0] != 0 or days != sorted(set(days)):
             raise ValueError("access bands must start at after_days: 0 and increase")

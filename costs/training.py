@@ -40,10 +40,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError
 
 from ailab.core.errors import EstimateError
-from ailab.core.inputs import invalid_field, read_json
+from ailab.core.inputs import invalid_field, parse_number, read_json
 from ailab.costs.accelerators import Accelerator, accelerators, get_accelerator
 
 BYTES_PER_PARAM = 16.0
@@ -54,7 +54,17 @@ CHECKPOINT_FIXED_H = 1.0 / 60.0
 RESTART_FIXED_H = 10.0 / 60.0
 SIZE_KNEE = 512.0
 MFU_BOUNDS = (0.01, 0.80)
+MIN_MFU = 0.001
+"""Smallest MFU taken from a user: below it the run would take longer than any plan
+can be priced (and, near zero, forever)."""
 GIB = 2.0**30
+MAX_PARAMS = 1e15
+"""Largest model priced (a quadrillion parameters, ~1000x today's largest): the
+bound keeps every derived figure finite."""
+MAX_TOKENS = 1e17
+MAX_GPUS = 10_000_000
+MAX_SHAPE = 100_000_000
+"""Largest layer count, sequence length or hidden size taken."""
 
 
 @dataclass(frozen=True)
@@ -68,14 +78,14 @@ class TrainingJob:
     d_model: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("params", "tokens"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise EstimateError(f"must be a positive number, got {value}", field=name)
+        for name, limit in (("params", MAX_PARAMS), ("tokens", MAX_TOKENS)):
+            parse_number(getattr(self, name), name, minimum=0, exclusive_minimum=True,
+                         maximum=limit, error=EstimateError)
         for name in ("layers", "seq_len", "d_model"):
             value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise EstimateError(f"must be > 0, got {value}", field=name)
+            if value is not None:
+                parse_number(value, name, integer=True, minimum=1, maximum=MAX_SHAPE,
+                             error=EstimateError)
 
 
 def flops_per_token(job: TrainingJob) -> float:
@@ -124,13 +134,13 @@ class Calibration(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    gpu: str
-    gpus: int = Field(gt=0)
-    params: float = Field(gt=0)
-    seq_len: int = Field(gt=0)
-    layers: int = Field(gt=0)
-    d_model: int = Field(gt=0)
-    tokens_per_s: float = Field(gt=0)
+    gpu: str = Field(max_length=100)
+    gpus: int = Field(gt=0, le=MAX_GPUS)
+    params: FiniteFloat = Field(gt=0, le=MAX_PARAMS)
+    seq_len: int = Field(gt=0, le=MAX_SHAPE)
+    layers: int = Field(gt=0, le=MAX_SHAPE)
+    d_model: int = Field(gt=0, le=MAX_SHAPE)
+    tokens_per_s: FiniteFloat = Field(gt=0, le=MAX_TOKENS)
 
 
 def load_calibration(path: Path) -> Calibration:
@@ -181,6 +191,8 @@ def resolve_mfu(acc: Accelerator, job: TrainingJob, mfu: float | None,
     if mfu is not None:
         if not 0.0 < mfu <= 1.0:
             raise EstimateError(f"must be in (0, 1], got {mfu}", field="mfu")
+        if mfu < MIN_MFU:
+            raise EstimateError(f"must be at least {MIN_MFU:g} (0.1 %), got {mfu:g}", field="mfu")
         return mfu, "given"
     if calibration is not None:
         return calibrated_mfu(calibration, acc, job), "calibration"
@@ -301,8 +313,7 @@ def estimate_training(job: TrainingJob, gpu: str, gpus: int, *, mfu: float | Non
                       prices: pd.DataFrame | None = None) -> dict[str, object]:
     """FLOPs, GPU-hours, wall time and every priced plan for ``gpus`` of ``gpu``."""
     acc = get_accelerator(gpu)
-    if gpus <= 0:
-        raise EstimateError(f"must be >= 1, got {gpus}", field="gpus")
+    parse_number(gpus, "gpus", integer=True, minimum=1, maximum=MAX_GPUS, error=EstimateError)
     need = min_gpus(job.params, acc.memory_gib)
     if gpus < need:
         raise EstimateError(f"{gpus} x {acc.name} ({acc.memory_gib:g} GiB) cannot hold "

@@ -31,25 +31,27 @@ from ailab.costs.scenario_io import field_path
 
 MAX_HOURS_PER_MONTH = 744.0
 """A 31-day month."""
+MAX_QUANTITY = 1e12
+"""Largest monthly quantity taken (GB, requests): a trillion keeps every price finite."""
 
 
 class Requests(BaseModel):
     """Object-storage requests per month."""
 
-    model_config = ConfigDict(extra="forbid")
-    get: float | None = Field(None, ge=0)
-    put: float | None = Field(None, ge=0)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    get: float | None = Field(None, ge=0, le=MAX_QUANTITY)
+    put: float | None = Field(None, ge=0, le=MAX_QUANTITY)
 
 
 class ResourceUsage(BaseModel):
     """Monthly usage of one resource."""
 
-    model_config = ConfigDict(extra="forbid")
-    stored_gb: float | None = Field(None, ge=0)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    stored_gb: float | None = Field(None, ge=0, le=MAX_QUANTITY)
     requests: Requests | None = None
-    egress_gb: float | None = Field(None, ge=0)
+    egress_gb: float | None = Field(None, ge=0, le=MAX_QUANTITY)
     hours_per_month: float | None = Field(None, ge=0, le=MAX_HOURS_PER_MONTH)
-    processed_gb: float | None = Field(None, ge=0)
+    processed_gb: float | None = Field(None, ge=0, le=MAX_QUANTITY)
 
 
 FIELDS = tuple(ResourceUsage.model_fields)

@@ -83,7 +83,7 @@ def _parse_value(key: ConfigKey, text: str) -> Any:
         raise ConfigError(full, text, "expected true or false")
     try:
         items = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # bad JSON, a 5,000-digit number, deep nesting
         raise ConfigError(full, text, "expected a list, e.g. [a, b]") from None
     if not isinstance(items, list):
         raise ConfigError(full, items, "expected a list, e.g. [a, b]")

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ailab.core.errors import WorkloadError
+from ailab.core.inputs import read_yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
@@ -75,7 +74,7 @@ def get_workload(name: str) -> Workload:
 
 def load_template(path: Path) -> dict[str, Any]:
     """A template as a dict (a fresh copy each call: the builder edits it)."""
-    doc = yaml.safe_load(path.read_text())
+    doc = read_yaml(path)
     if not isinstance(doc, dict):
         raise WorkloadError(f"{path.name}: a SkyPilot task YAML must be a mapping")
     return doc

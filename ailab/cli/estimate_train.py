@@ -18,6 +18,11 @@ from ailab.cli.common import print_json, print_table
 from ailab.core.errors import EstimateError
 
 CLOUDS = ("aws", "gcp", "lambda", "nebius")
+MAX_RATE = 100.0
+"""Interruptions per instance-hour: far above any spot market (the worst Spot Advisor
+bucket is >20 % a month)."""
+MAX_MINUTES = 525_600.0
+"""A year, in minutes: the longest checkpoint, restart or interval taken."""
 
 
 def _spot_policy(
@@ -27,20 +32,18 @@ def _spot_policy(
     restart_min: float | None,
     interval_min: float | None,
 ) -> Any:
+    from ailab.core.inputs import parse_number
     from ailab.costs.spot import bucket_rate
     from ailab.costs.training import SpotPolicy
 
-    if rate is not None and rate < 0:
-        raise EstimateError(f"--interruption-rate: must be >= 0, got {rate}")
-    for flag, value in (
-        ("--checkpoint-minutes", ckpt_min),
-        ("--restart-minutes", restart_min),
-        ("--checkpoint-interval-minutes", interval_min),
-    ):
-        if value is not None and value < 0:
-            raise EstimateError(f"{flag}: must be >= 0, got {value}")
-    if interval_min is not None and interval_min <= 0:
-        raise EstimateError("--checkpoint-interval-minutes: must be > 0")
+    if rate is not None:
+        parse_number(rate, "interruption_rate", minimum=0, maximum=MAX_RATE, error=EstimateError)
+    for field, value in (("checkpoint_minutes", ckpt_min), ("restart_minutes", restart_min)):
+        if value is not None:
+            parse_number(value, field, minimum=0, maximum=MAX_MINUTES, error=EstimateError)
+    if interval_min is not None:
+        parse_number(interval_min, "checkpoint_interval_minutes", minimum=0,
+                     exclusive_minimum=True, maximum=MAX_MINUTES, error=EstimateError)
     return SpotPolicy(
         rate_per_instance_h=bucket_rate(bucket) if rate is None else rate,
         checkpoint_h=None if ckpt_min is None else ckpt_min / 60.0,

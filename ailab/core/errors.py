@@ -39,6 +39,8 @@ class AilabError(Exception):
 
     def __init__(self, message: str, hint: str | None = None, *,
                  field: str | None = None) -> None:
+        field = _clip(field, _FIELD_LIMIT) if field else field
+        message = _clip(message, _MESSAGE_LIMIT)
         self.field = field
         self.problem = message
         self.message = f"{field}: {message}" if field else message
@@ -123,6 +125,15 @@ MISSING: object = _MISSING
 """Sentinel for ConfigError when a required key is absent."""
 
 _REPR_LIMIT = 80
+_FIELD_LIMIT = 120
+_MESSAGE_LIMIT = 400
+"""An error is one readable line whatever the input: a 5,000-character key or a
+list of every region is cut, never printed whole."""
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(str(text).split("\n")) if "\n" in str(text) else str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _short_repr(value: object) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -70,12 +71,19 @@ def read_json(path: Path, hint: str | None = None, show_line: bool = False,
         raise InputFileError(str(path), "json", f"not valid JSON ({exc.msg}{where})",
                              hint=hint) from None
     except ValueError as exc:
-        raise InputFileError(str(path), "json", str(exc), hint=hint) from None
+        problem = f"a number is too long: {_digits(exc)}" if "digits" in str(exc) else str(exc)
+        raise InputFileError(str(path), "json", problem, hint=hint) from None
     except RecursionError:
         raise InputFileError(str(path), "json", f"nested deeper than {MAX_DEPTH} levels",
                              hint=hint) from None
     check_plain(data, str(path), hint)
     return data
+
+
+def _digits(exc: ValueError) -> str:
+    """Python's refusal of a huge integer, as ``5000 digits; the limit is 4300``."""
+    found = re.search(r"limit \((\d+) digits\).*?value has (\d+) digits", str(exc))
+    return f"{found.group(2)} digits; the limit is {found.group(1)}" if found else str(exc)
 
 
 def read_yaml(path: Path, hint: str | None = None, max_bytes: int = MAX_BYTES) -> Any:
@@ -89,6 +97,9 @@ def read_yaml(path: Path, hint: str | None = None, max_bytes: int = MAX_BYTES) -
     except _TooLarge:
         raise InputFileError(str(path), "yaml", f"expands to more than {MAX_NODES:,} values "
                              "through its aliases", hint=hint) from None
+    except ValueError as exc:  # PyYAML's int(): a number of more than 4,300 digits
+        raise InputFileError(str(path), "yaml", f"a number is too long: {_digits(exc)}",
+                             hint=hint) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
@@ -138,27 +149,28 @@ def invalid_field(path: str, exc: ValidationError, hint: str | None = None,
 
 def parse_number(value: Any, field: str, *, integer: bool = False,
                  minimum: float | None = None, maximum: float | None = None,
-                 exclusive_minimum: bool = False) -> float:
-    """A finite number in range, or one ``AilabError`` naming ``field``.
+                 exclusive_minimum: bool = False,
+                 error: type[AilabError] = AilabError) -> float:
+    """A finite number in range, or one ``error`` (an ``AilabError``) naming ``field``.
 
     Used for command-line values and anything else that did not come through a
     pydantic model: ``inf``, ``nan``, ``1e400`` and ``2.5`` where an integer is
     needed are refused instead of hanging a loop or reaching JSON output."""
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        raise AilabError(f"{value!r} is not a number", field=field) from None
+    except (TypeError, ValueError, OverflowError):
+        raise error(f"{str(value)[:40]!r} is not a number", field=field) from None
     if not math.isfinite(number):
-        raise AilabError(f"{value!r} is not a finite number", field=field)
+        raise error(f"{value!r} is not a finite number", field=field)
     if integer and not number.is_integer():
-        raise AilabError(f"{value!r} is not a whole number", field=field)
+        raise error(f"{value!r} is not a whole number", field=field)
     low_bad = minimum is not None and (number <= minimum if exclusive_minimum
                                        else number < minimum)
     if low_bad:
         sign = ">" if exclusive_minimum else ">="
-        raise AilabError(f"must be {sign} {minimum:g}, got {value!r}", field=field)
+        raise error(f"must be {sign} {minimum:g}, got {value!r}", field=field)
     if maximum is not None and number > maximum:
-        raise AilabError(f"must be <= {maximum:g}, got {value!r}", field=field)
+        raise error(f"must be <= {maximum:g}, got {value!r}", field=field)
     return number
 
 

@@ -20,7 +20,7 @@ from ailab.janitor.rules import RuleParams, registry
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class AllowEntry(_Strict):
@@ -51,10 +51,10 @@ class LabBuckets(_Strict):
 class PolicyFile(_Strict):
     """The schema of a policy YAML file."""
 
-    grace_hours: float = Field(24.0, ge=0)
-    mark_delay_days: int = Field(3, ge=0)
+    grace_hours: float = Field(24.0, ge=0, le=87_600)
+    mark_delay_days: int = Field(3, ge=0, le=3650)
     final_snapshot: bool = True
-    allowlist: list[AllowEntry] = Field(default_factory=list)
+    allowlist: list[AllowEntry] = Field(default_factory=list, max_length=10_000)
     lab_buckets: LabBuckets = Field(default_factory=LabBuckets)
     rules: dict[str, dict[str, Any] | None] | None = None
 

@@ -34,7 +34,7 @@ TAG_KEYS: dict[str, dict[str, str]] = {
 class RuleParams(BaseModel):
     """Thresholds of a rule; subclasses add fields. Unknown keys are rejected."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,21 @@ shape built from ``pulumi preview --json`` (see ``costs.pulumi_preview_json``)."
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ailab.core.errors import AilabError
 from ailab.costs.stack_pricing.lines import CostLine, StackCost
 from ailab.costs.stack_pricing.registry import FREE_TYPES, RULES, PricingContext, Res, unpriced
+
+MAX_MONTHLY_USD = 1e12
+"""No resource costs a trillion USD a month: a line above it comes from absurd
+sizes or usage and is reported unpriced instead of reaching the totals (or, as
+inf, the JSON output)."""
+SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError, OverflowError)
+"""What a rule raises when a resource's inputs (from a ``pulumi preview --json`` file,
+say) are not the shape its provider takes: the line is unpriced with the reason,
+never a traceback and never a silent zero."""
 
 
 def price_resource(res: Res, ctx: PricingContext) -> CostLine:
@@ -19,9 +29,17 @@ def price_resource(res: Res, ctx: PricingContext) -> CostLine:
                             notes=[FREE_TYPES[res["type"]]])
         return unpriced(res, ctx, f"no pricing rule for {res['type']}")
     try:
-        return found.price(res, ctx)
+        line = found.price(res, ctx)
     except AilabError as exc:
         return unpriced(res, ctx, exc.message)
+    except SHAPE_ERRORS as exc:  # inputs from a preview file the rule cannot read
+        return unpriced(res, ctx, f"inputs not in the shape {res['type']} takes "
+                                  f"({type(exc).__name__}: {str(exc)[:80]})")
+    monthly = line.monthly_usd
+    if monthly is not None and not (math.isfinite(monthly) and abs(monthly) <= MAX_MONTHLY_USD):
+        return unpriced(res, ctx, f"quantities price at {monthly:.3g} USD/month, beyond "
+                                  f"{MAX_MONTHLY_USD:.0e}: check the sizes and usage")
+    return line
 
 
 def price_inventory(doc: dict[str, Any], usage: dict[str, dict[str, Any]] | None = None

@@ -131,7 +131,7 @@ def test_estimate_errors() -> None:
         estimate_training(TrainingJob(70e9, 1e12), "H100", 8)
     with pytest.raises(EstimateError, match="offered in"):
         estimate_training(TrainingJob(7e9, 1e12), "H100", 8, cloud="aws", region="mars-1")
-    with pytest.raises(EstimateError, match="params: must be a positive"):
+    with pytest.raises(EstimateError, match="params: must be > 0"):
         TrainingJob(-1.0, 1e12)
 
 

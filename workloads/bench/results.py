@@ -18,17 +18,17 @@ SCHEMA: Literal["ailab-bench/1"] = "ailab-bench/1"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Hardware(_Strict):
     kind: Literal["cpu", "gpu", "tpu"]
-    name: str
-    accelerator: str | None = None
-    count: int = Field(ge=1)
-    cpu: str
-    cores: int = Field(ge=1)
-    instance_type: str | None = None
+    name: str = Field(max_length=200)
+    accelerator: str | None = Field(default=None, min_length=1, max_length=100)
+    count: int = Field(ge=1, le=100_000)
+    cpu: str = Field(max_length=200)
+    cores: int = Field(ge=1, le=100_000)
+    instance_type: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 class Software(_Strict):
@@ -44,24 +44,24 @@ class ModelResult(_Strict):
     """One model's measurement; an "epoch" is ``epoch_examples`` examples."""
 
     model: Literal["cnn", "gpt"]
-    params: int = Field(gt=0)
-    steps: int = Field(gt=0)
-    warmup_steps: int = Field(ge=0)
-    batch_size: int = Field(gt=0)
-    seq_len: int | None = None
-    layers: int | None = None
-    d_model: int | None = None
-    heads: int | None = None
-    vocab: int | None = None
-    epoch_examples: int = Field(gt=0)
-    step_time_s: float = Field(gt=0)
-    examples_per_s: float = Field(gt=0)
-    tokens_per_s: float | None = None
-    time_per_epoch_s: float = Field(gt=0)
-    flops_per_example: float = Field(gt=0)
-    achieved_flops: float = Field(gt=0)
-    peak_flops: float | None = None
-    mfu: float | None = None
+    params: int = Field(gt=0, le=10**15)
+    steps: int = Field(gt=0, le=10**9)
+    warmup_steps: int = Field(ge=0, le=10**9)
+    batch_size: int = Field(gt=0, le=10**9)
+    seq_len: int | None = Field(default=None, gt=0, le=10**9)
+    layers: int | None = Field(default=None, gt=0, le=10**6)
+    d_model: int | None = Field(default=None, gt=0, le=10**7)
+    heads: int | None = Field(default=None, gt=0, le=10**6)
+    vocab: int | None = Field(default=None, gt=0, le=10**9)
+    epoch_examples: int = Field(gt=0, le=10**12)
+    step_time_s: float = Field(ge=1e-9, le=1e9)
+    examples_per_s: float = Field(gt=0, le=1e12)
+    tokens_per_s: float | None = Field(default=None, ge=0, le=1e15)
+    time_per_epoch_s: float = Field(ge=1e-9, le=1e12)
+    flops_per_example: float = Field(gt=0, le=1e30)
+    achieved_flops: float = Field(gt=0, le=1e21)
+    peak_flops: float | None = Field(default=None, gt=0, le=1e21)
+    mfu: float | None = Field(default=None, ge=0, le=10)
     loss_first: float
     loss_last: float
 
@@ -75,7 +75,7 @@ class BenchResults(_Strict):
     gpt: ModelResult
     calibration: str | None = None
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 def write_results(results: BenchResults, path: Path) -> None:
