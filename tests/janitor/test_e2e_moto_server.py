@@ -21,9 +21,11 @@ import boto3
 import pytest
 
 REGION = "us-east-1"
+LEASE_BUCKET = "ailab-janitor-state"
 POLICY = """
 grace_hours: 0
 mark_delay_days: 0
+lease: {s3_bucket: ailab-janitor-state}
 rules:
   stopped-instance: {days: 0}
   unattached-volume: {days: 0}
@@ -108,6 +110,7 @@ def _seed(ec2: Any, s3: Any) -> dict[str, str]:
         "BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
     ec2.terminate_instances(InstanceIds=[imaged])
     ids["eip"] = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    s3.create_bucket(Bucket=LEASE_BUCKET)
     s3.create_bucket(Bucket="lab-ckpt")
     s3.put_bucket_tagging(Bucket="lab-ckpt",
                           Tagging={"TagSet": [{"Key": "ailab:stack", "Value": "dev"}]})
@@ -121,7 +124,7 @@ def test_cli_scan_mark_act_converge(moto_server: str, tmp_path: Path) -> None:
     ids = _seed(ec2, s3)
     policy = tmp_path / "policy.yaml"
     policy.write_text(POLICY)
-    opts = ("--region", REGION, "--policy", str(policy))
+    opts = ("--region", REGION, "--config", str(policy))
 
     scan = _report(moto_server, "scan", *opts)
     flagged = {f["resource"]: f for f in scan["findings"]}
@@ -158,7 +161,8 @@ def test_cli_scan_mark_act_converge(moto_server: str, tmp_path: Path) -> None:
     states = {i["InstanceId"]: i["State"]["Name"] for r in
               ec2.describe_instances()["Reservations"] for i in r["Instances"]}
     assert states[ids["stopped"]] == "terminated" and states[ids["busy"]] == "running"
-    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["lab-ckpt"]
+    assert sorted(b["Name"] for b in s3.list_buckets()["Buckets"]) == [LEASE_BUCKET,
+                                                                      "lab-ckpt"]
 
     again = _report(moto_server, "clean", "--yes", *opts)
     assert {f["status"] for f in again["findings"]} <= {"protected"}
@@ -167,9 +171,10 @@ def test_cli_scan_mark_act_converge(moto_server: str, tmp_path: Path) -> None:
 def test_cli_bad_policy_is_one_line(moto_server: str, tmp_path: Path) -> None:
     policy = tmp_path / "bad.yaml"
     policy.write_text("rules:\n  idle-gpu-instance: {cpu: 1}\n")
-    done = _cli(moto_server, "scan", "--policy", str(policy))
+    done = _cli(moto_server, "scan", "--policy", str(policy))  # the deprecated spelling
     assert done.returncode == 2
-    assert done.stderr.startswith(f"error: {policy}: rules.idle-gpu-instance.cpu: unknown key")
+    assert done.stderr.startswith("warning: --policy is deprecated; use --config\n"
+                                  f"error: {policy}: rules.idle-gpu-instance.cpu: unknown key")
     assert "Traceback" not in done.stderr
 
 
