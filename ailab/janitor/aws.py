@@ -89,13 +89,11 @@ class AwsDriver:
              lab_buckets: tuple[str, list[str]]) -> list[Resource]:
         ec2 = self.client("ec2", region)
         found: list[Resource] = []
-        vols = inv.volumes(ec2, region) if kinds & {"volume", "instance"} else []
-        if "instance" in kinds:
-            insts = inv.instances(ec2, region)
+        if kinds & {"volume", "instance"}:
+            # both, always: a volume attached to a protected instance is protected
+            vols, insts = inv.volumes(ec2, region), inv.instances(ec2, region)
             inv.attach_volume_details(insts, vols)
-            found += insts
-        if "volume" in kinds:
-            found += vols
+            found += insts + vols
         if "snapshot" in kinds:
             ctx.ami_snapshots = inv.ami_snapshots(ec2)
             found += inv.snapshots(ec2, region)

@@ -156,8 +156,8 @@ def _finals(ec2: Any, vol_ids: list[str], finding: Finding,
         state, snap = _final_snapshot(ec2, vol, since, finding.resource, opts)
         {"completed": done, "pending": pending}.get(state, failed).append(snap)
     if failed:
-        return Status.FAILED, ("final snapshot failed (error state): "
-                               f"{', '.join(failed)}; volumes kept, a new one was started")
+        return Status.FAILED, (f"final snapshot ended in error: {', '.join(failed)}; "
+                               "volumes kept (the next run starts a new one)")
     if pending:
         return Status.PENDING, f"final snapshot in progress: {', '.join(pending)}"
     return None, "final snapshot " + ", ".join(done)
@@ -175,10 +175,11 @@ def _final_snapshot(ec2: Any, vol: str, since: Any, owner: Resource,
         found = [s["SnapshotId"] for s in valid if s["State"] == state]
         if found:
             return state, found[0]
-    new = _start_snapshot(ec2, vol, owner, opts)
-    if any(s["State"] == "error" for s in valid):
-        return "error", f"{[s['SnapshotId'] for s in valid][0]} (retrying as {new[1]})"
-    return new
+    state, snap = _start_snapshot(ec2, vol, owner, opts)
+    if state == "error":
+        earlier = [s["SnapshotId"] for s in valid if s["State"] == "error"]
+        return "error", ", ".join([*earlier, snap])
+    return state, snap  # a fresh attempt supersedes earlier failed ones
 
 
 def _is_final(snap: dict[str, Any], vol: str, since: Any, opts: ActOptions) -> bool:

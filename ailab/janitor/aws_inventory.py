@@ -70,11 +70,15 @@ def spot_requests(ec2: Any, spot: list[Resource]) -> None:
     can (EC2 refuses to stop a one-time spot instance)."""
     if not spot:
         return
-    kinds = {r["SpotInstanceRequestId"]: r.get("Type", "one-time") for r in _pages(
-        ec2, "describe_spot_instance_requests", "SpotInstanceRequests", MaxResults=1000)}
+    kinds: dict[str, str] = {}
+    for req in _pages(ec2, "describe_spot_instance_requests", "SpotInstanceRequests",
+                      MaxResults=1000):
+        kinds[req["SpotInstanceRequestId"]] = req.get("Type", "one-time")
+        if req.get("InstanceId"):
+            kinds[req["InstanceId"]] = req.get("Type", "one-time")
     for res in spot:
-        res.attrs["spot_stoppable"] = kinds.get(res.attrs.get("spot_request") or "") == (
-            "persistent")
+        kind = kinds.get(res.attrs.get("spot_request") or "") or kinds.get(res.id)
+        res.attrs["spot_stoppable"] = kind == "persistent"
 
 
 def volumes(ec2: Any, region: str) -> list[Resource]:

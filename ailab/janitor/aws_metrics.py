@@ -88,14 +88,17 @@ def _list(cw: Any, namespace: str, name: str, dims: Dims = ()) -> list[Dims]:
     kwargs: dict[str, Any] = {"Namespace": namespace, "MetricName": name}
     if dims:
         kwargs["Dimensions"] = [{"Name": k, "Value": v} for k, v in dims]
-    return [tuple(sorted((d["Name"], d["Value"]) for d in metric.get("Dimensions", [])))
+    # Dimensions keep the order ListMetrics gave (CloudWatch ignores it; moto's exact
+    # match compares lists sorted with an inconsistent order, so a re-sorted list can miss).
+    return [tuple((d["Name"], d["Value"]) for d in metric.get("Dimensions", []))
             for page in cw.get_paginator("list_metrics").paginate(**kwargs)
             for metric in page.get("Metrics", [])]
 
 
 def _by_pair(series: Iterable[Dims]) -> dict[tuple[str, str], list[Dims]]:
     index: dict[tuple[str, str], list[Dims]] = defaultdict(list)
-    for dims in dict.fromkeys(series):
+    unique = {frozenset(dims): dims for dims in series}
+    for dims in unique.values():
         for pair in dims:
             index[pair].append(dims)
     return index
@@ -104,7 +107,7 @@ def _by_pair(series: Iterable[Dims]) -> dict[tuple[str, str], list[Dims]]:
 def _label(dims: Dims, asked: Dims) -> str:
     """What tells a series apart from its siblings: the dimensions beyond the asked
     ones (``index=0,name=NVIDIA H100 80GB HBM3``); '' for the asked series itself."""
-    return ",".join(f"{k}={v}" for k, v in dims if (k, v) not in set(asked))
+    return ",".join(f"{k}={v}" for k, v in sorted(dims) if (k, v) not in set(asked))
 
 
 def _one_batch(cw: Any, items: list[_Series], start: datetime, end: datetime,

@@ -20,8 +20,23 @@ from ailab.core.errors import AilabError, JanitorError
 from ailab.janitor.actions import ActOptions, carry_out
 from ailab.janitor.config import Policy
 from ailab.janitor.driver import Driver
-from ailab.janitor.ledger import Lease, LeaseLost, Ledger, MarkRecord, new_run_id, read_ledger
-from ailab.janitor.marks import has_mark_tag, mark_at, plan, protection, stale_mark
+from ailab.janitor.ledger import (
+    Lease,
+    LeaseError,
+    LeaseLost,
+    Ledger,
+    MarkRecord,
+    new_run_id,
+    read_ledger,
+)
+from ailab.janitor.marks import (
+    has_mark_tag,
+    inherit_protection,
+    mark_at,
+    plan,
+    protection,
+    stale_mark,
+)
 from ailab.janitor.records import (
     ACTION_ORDER,
     Finding,
@@ -61,11 +76,16 @@ def run(drivers: list[Driver], policy: Policy, options: RunOptions) -> Report:
         except Exception as exc:  # noqa: BLE001 - one cloud failing must not stop the others
             report.errors.append(RunError(driver.cloud, "*", "list regions", error_message(exc)))
     leases = _acquire(tasks, policy, run_id, now) if options.mode == "execute" else {}
+    def one(task: Task) -> tuple[list[Finding], list[RunError]]:
+        return _region(task[0], task[1], rules, policy, options, now, run_id,
+                       leases.get((task[0].cloud, task[1])))
+
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(tasks) or 1))) as pool:
-            results = list(pool.map(
-                lambda t: _region(t[0], t[1], rules, policy, options, now, run_id,
-                                  leases.get((t[0].cloud, t[1]))), tasks))
+        if len(tasks) <= 1 or options.workers <= 1:
+            results = [one(task) for task in tasks]
+        else:
+            with ThreadPoolExecutor(max_workers=min(options.workers, len(tasks))) as pool:
+                results = list(pool.map(one, tasks))
     except Exception:
         _release(leases, now)
         raise
@@ -92,9 +112,13 @@ def _acquire(tasks: list[Task], policy: Policy, run_id: str,
                                    "lease and the mark ledger",
                                    hint=f"set {key} in the janitor config (--config)")
             leases[(driver.cloud, region)] = Lease.acquire(store, run_id, now, ttl)
-    except Exception:
+    except AilabError:
         _release(leases, now)
         raise
+    except Exception as exc:
+        _release(leases, now)
+        raise LeaseError(f"could not take the lease on {driver.cloud} {region}: "
+                         f"{error_message(exc)}; nothing was done") from None
     return leases
 
 
@@ -122,6 +146,7 @@ def _region(driver: Driver, region: str, rules: list[Rule[Any]], policy: Policy,
         ctx.metrics = driver.metrics(region, wanted, now)
     except Exception as exc:  # noqa: BLE001 - reported, other regions go on
         return [], [RunError(driver.cloud, region, "scan", error_message(exc))]
+    inherit_protection(resources, policy)
     findings = evaluate(resources, rules, ctx, policy, ledger)
     if options.mode == "execute" and lease is not None:
         opts = ActOptions(policy, options.final_snapshot and policy.final_snapshot, run_id,
@@ -130,6 +155,8 @@ def _region(driver: Driver, region: str, rules: list[Rule[Any]], policy: Policy,
             apply(driver, region, findings, opts)
         except LeaseLost as exc:
             return findings, [RunError(driver.cloud, region, "lease", str(exc))]
+        except Exception as exc:  # noqa: BLE001 - e.g. the ledger write failed: stop here
+            return findings, [RunError(driver.cloud, region, "clean", error_message(exc))]
     return findings, []
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from ailab.core.errors import JanitorError, LeaseHeldError
+from ailab.core.errors import ExitCode, JanitorError, LeaseHeldError
 
 KEEP_RUNS = 500
 """Recent runs remembered in the ledger (for reports; marks carry their own run)."""
@@ -97,6 +97,13 @@ class Ledger:
             raise JanitorError(f"janitor ledger {where} is unreadable ({type(exc).__name__})",
                                hint="delete the object to reset it: every mark then "
                                     "restarts its clock") from None
+
+
+class LeaseError(JanitorError):
+    """The lease could not be taken for a reason other than another run (an API error):
+    nothing was done, and the run reports a failure (exit 1)."""
+
+    exit_code = ExitCode.FAILED
 
 
 class StoreConflict(Exception):

@@ -92,7 +92,18 @@ def protection(res: Resource, policy: Policy) -> str | None:
     entry = policy.allowed(res)
     if entry is not None:
         return "policy allowlist: " + entry.model_dump_json(exclude_none=True)
-    return None
+    holder = res.attrs.get("protected_by")
+    return f"attached to protected {holder}" if holder else None
+
+
+def inherit_protection(resources: list[Resource], policy: Policy) -> None:
+    """A volume attached to a protected instance is protected too (its data is the
+    instance's): recorded as ``protected_by`` for ``protection``."""
+    shielded = {r.id for r in resources if r.kind == "instance" and protection(r, policy)}
+    for res in resources:
+        holders = [i for i in res.attrs.get("attachments", []) if i in shielded]
+        if holders:
+            res.attrs["protected_by"] = holders[0]
 
 
 def plan(finding: Finding, policy: Policy, now: datetime, ledger: Ledger | None) -> None:

@@ -48,11 +48,12 @@ MUTATING_PREFIXES = ("Create", "Delete", "Terminate", "Stop", "Release", "Abort"
 class Fleet:
     """Build resources in moto and age them."""
 
-    def __init__(self, region: str = REGION) -> None:
+    def __init__(self, region: str = REGION, session: Any = None) -> None:
         self.region = region
-        self.ec2: Any = boto3.client("ec2", region_name=region)
-        self.cw: Any = boto3.client("cloudwatch", region_name=region)
-        self.s3: Any = boto3.client("s3", region_name=region)
+        maker: Any = session or boto3
+        self.ec2: Any = maker.client("ec2", region_name=region)
+        self.cw: Any = maker.client("cloudwatch", region_name=region)
+        self.s3: Any = maker.client("s3", region_name=region)
         self.now = datetime.now(UTC)
         if LEASE_BUCKET not in {b["Name"] for b in self.s3.list_buckets()["Buckets"]}:
             self.s3.create_bucket(Bucket=LEASE_BUCKET)
@@ -65,14 +66,18 @@ class Fleet:
                  days: float = 10, stopped_days: float | None = None,
                  spot: str | None = None) -> str:
         spec = [{"ResourceType": "instance", "Tags": _tags(tags)}] if tags else []
-        extra: dict[str, Any] = {}
-        if spot:
-            extra["InstanceMarketOptions"] = {"MarketType": "spot", "SpotOptions": {
-                "SpotInstanceType": spot,
-                **({"InstanceInterruptionBehavior": "stop"} if spot == "persistent" else {})}}
-        answer = self.ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, InstanceType=itype,
-                                        TagSpecifications=spec, **extra)
-        iid = answer["Instances"][0]["InstanceId"]
+        if spot:  # a spot request of that type (one-time or persistent)
+            request = self.ec2.request_spot_instances(
+                InstanceCount=1, Type=spot, LaunchSpecification={
+                    "ImageId": AMI, "InstanceType": itype},
+                **({"InstanceInterruptionBehavior": "stop"} if spot == "persistent" else {}))
+            iid = request["SpotInstanceRequests"][0]["InstanceId"]
+            if tags:
+                self.ec2.create_tags(Resources=[iid], Tags=_tags(tags))
+        else:
+            answer = self.ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1,
+                                            InstanceType=itype, TagSpecifications=spec)
+            iid = answer["Instances"][0]["InstanceId"]
         self.backend.get_instance(iid).launch_time = self.now - timedelta(days=days)
         if stopped_days is not None:
             self.ec2.stop_instances(InstanceIds=[iid])
@@ -127,33 +132,38 @@ class Fleet:
         return nat
 
     def metric(self, namespace: str, name: str, dim: tuple[str, str], value: float,
-               hours: float = 72, every_h: float = 1.0) -> None:
-        """A steady series over the last ``hours`` (one point per ``every_h``)."""
+               hours: float = 72, every_h: float = 1.0, ahead_h: float = 0) -> None:
+        """A steady series over the last ``hours`` (one point per ``every_h``), reaching
+        ``ahead_h`` past now for runs whose clock is shifted forward."""
+        end = self.now + timedelta(hours=ahead_h)
         points = [{"MetricName": name, "Dimensions": [{"Name": dim[0], "Value": dim[1]}],
-                   "Timestamp": self.now - timedelta(hours=every_h * (i + 0.5)), "Value": value}
-                  for i in range(int(hours / every_h))]
+                   "Timestamp": end - timedelta(hours=every_h * (i + 0.5)), "Value": value}
+                  for i in range(int((hours + ahead_h) / every_h))]
         for start in range(0, len(points), 500):
             self.cw.put_metric_data(Namespace=namespace, MetricData=points[start:start + 500])
 
-    def cpu(self, iid: str, value: float, hours: float = 72) -> None:
-        self.metric("AWS/EC2", "CPUUtilization", ("InstanceId", iid), value, hours)
+    def cpu(self, iid: str, value: float, hours: float = 72, ahead_h: float = 0) -> None:
+        self.metric("AWS/EC2", "CPUUtilization", ("InstanceId", iid), value, hours,
+                    ahead_h=ahead_h)
 
     def gpu(self, iid: str, value: float, hours: float = 72) -> None:
         """An instance-level GPU series (dimension InstanceId only)."""
         self.metric("CWAgent", "nvidia_smi_utilization_gpu", ("InstanceId", iid), value, hours)
 
     def gpus(self, iid: str, values: list[float], hours: float = 72,
-             extra: dict[str, str] | None = None) -> None:
+             extra: dict[str, str] | None = None, ahead_h: float = 0) -> None:
         """One series per GPU as the CloudWatch agent's nvidia_smi plugin publishes them:
         dimensions InstanceId, index, name (plus any appended ones)."""
         for index, value in enumerate(values):
             dims = [{"Name": "InstanceId", "Value": iid}, {"Name": "index", "Value": str(index)},
                     {"Name": "name", "Value": H100_NAME}] + [
                 {"Name": k, "Value": v} for k, v in (extra or {}).items()]
+            end = self.now + timedelta(hours=ahead_h)
             points = [{"MetricName": "nvidia_smi_utilization_gpu", "Dimensions": dims,
-                       "Timestamp": self.now - timedelta(hours=i + 0.5), "Value": value}
-                      for i in range(int(hours))]
-            self.cw.put_metric_data(Namespace="CWAgent", MetricData=points)
+                       "Timestamp": end - timedelta(hours=i + 0.5), "Value": value}
+                      for i in range(int(hours + ahead_h))]
+            for start in range(0, len(points), 500):
+                self.cw.put_metric_data(Namespace="CWAgent", MetricData=points[start:start + 500])
 
     def lab_bucket(self, name: str, lab: bool = True) -> None:
         self.s3.create_bucket(Bucket=name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ailab.costs.catalog import HOURS_PER_MONTH, find_price
+from ailab.costs.catalog import HOURS_PER_MONTH
 from ailab.janitor.records import Action, Status
 
 from .conftest import LEASE_BUCKET, Fleet, by_id, janitor_run, policy_with
