@@ -3,10 +3,11 @@
 Seeds an in-process moto account with N running p5.48xlarge instances (8 GPUs
 each, so 8 GPU series each) and N unattached volumes, at N = 1,000 and 10,000,
 and runs the janitor's read-only scan. The janitor asks for pages as it does in
-production (``MaxResults``). moto pages DescribeInstances itself; for the
-describes it answers in one page whatever ``MaxResults`` says (volumes,
-snapshots, images, NAT gateways) a pager slices moto's full answer into pages
-of the requested size, so the counts are what a real account returns.
+production (``MaxResults``). moto answers most describes in one page whatever
+``MaxResults`` says (volumes, snapshots, images, NAT gateways) and pages
+DescribeInstances by reservation (1,000 instances launched together are one
+item), so a pager slices moto's full answer into pages of the requested number
+of items (instances, volumes...), as AWS counts them.
 CloudWatch goes to an in-memory stand-in. Both answer through botocore's
 ``before-call`` event, after botocore has validated each request against the
 service model: moto's ListMetrics de-duplicates series in quadratic time and
@@ -61,13 +62,13 @@ class MotoPager:
     """Pages of ``MaxResults`` items cut from moto's one-page answer."""
 
     KEYS = {"DescribeVolumes": "Volumes", "DescribeSnapshots": "Snapshots",
-            "DescribeImages": "Images", "DescribeNatGateways": "NatGateways"}
+            "DescribeImages": "Images", "DescribeNatGateways": "NatGateways",
+            "DescribeInstances": "Reservations"}
 
     def __init__(self, raw_ec2: Any) -> None:
         self.raw, self.cache = raw_ec2, {}  # type: ignore[var-annotated]
 
     def __call__(self, model: Any, context: dict[str, Any], **_: Any) -> Any:
-        from botocore import xform_name
         from botocore.awsrequest import AWSResponse
 
         key = self.KEYS.get(model.name)
@@ -78,12 +79,22 @@ class MotoPager:
         size = params.pop("MaxResults")
         cache_key = (model.name, repr(sorted(params.items())))
         if token == 0:
-            self.cache[cache_key] = getattr(self.raw, xform_name(model.name))(**params)[key]
+            self.cache[cache_key] = self._items(model.name, key, params)
         items = self.cache[cache_key]
         answer: dict[str, Any] = {key: items[token:token + size]}
         if token + size < len(items):
             answer["NextToken"] = str(token + size)
         return AWSResponse("https://ec2", 200, {}, None), answer
+
+    def _items(self, op: str, key: str, params: dict[str, Any]) -> list[Any]:
+        """moto's whole answer; DescribeInstances counts instances, not reservations (moto
+        pages by reservation), so each reservation becomes one item per instance."""
+        from botocore import xform_name
+
+        items = getattr(self.raw, xform_name(op))(**params)[key]
+        if op != "DescribeInstances":
+            return list(items)
+        return [{**r, "Instances": [inst]} for r in items for inst in r["Instances"]]
 
 
 class CloudWatchStandIn:

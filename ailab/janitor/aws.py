@@ -26,7 +26,7 @@ from ailab.janitor.marks import mark_value
 from ailab.janitor.records import Finding, Resource, Status, error_message
 from ailab.janitor.rules import Context, MetricQuery, Metrics
 
-RETRY = {"mode": "adaptive", "max_attempts": 10}
+RETRY: Any = {"mode": "adaptive", "max_attempts": 10}
 KEYS = tags.AWS
 TAG_BATCH = 500
 """Resources per CreateTags/DeleteTags call (kept well under the API's request size)."""
@@ -56,7 +56,7 @@ class AwsDriver:
         from botocore.config import Config
 
         self.session = session if session is not None else make_session()
-        self.config = Config(retries=RETRY)  # type: ignore[arg-type]
+        self.config = Config(retries=RETRY)
         self.metric_strategy = metric_strategy
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}

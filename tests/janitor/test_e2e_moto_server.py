@@ -206,7 +206,8 @@ main()
 KILL = "os._exit(137)"
 SECOND_RUN = """second = subprocess.run([sys.executable, "-c",
         "from ailab.cli import main; main()", *sys.argv[1:]], capture_output=True, text=True)
-            open(os.environ["SECOND_RUN_OUT"], "w").write(f"{second.returncode}\\n{second.stderr}")"""
+            out = open(os.environ["SECOND_RUN_OUT"], "w")
+            out.write(f"{second.returncode}\\n{second.stderr}")"""
 
 
 def _hooked_cli(endpoint: str, at: int, action: str, *args: str,
