@@ -16,7 +16,9 @@ flight (what one replica serves); ``request_s`` is the mean latency of
 sequential requests (what a serverless platform bills per request); the
 accelerator is ``""`` with ``accelerator_count: 0`` for a CPU run, which then
 records ``cpus``. A calibration applies only to the same accelerator and count
-(and, on CPU, the same number of vCPUs) as the replica it sizes.
+(and, on CPU, the same number of vCPUs) as the replica it sizes; a CPU run on
+fewer or more vCPUs is scaled by the vCPU ratio only when the scenario says so
+(``replica.cpu_scaling: linear``), and the answer then carries a warning.
 """
 
 from __future__ import annotations
@@ -76,25 +78,41 @@ def _hardware(accelerator: str, count: int, cpus: int | None) -> str:
     return f"{count}x {accelerator}" if accelerator else f"{cpus or '?'} vCPUs"
 
 
+def _cpu_scale(cal: ServeCalibration, accelerator: str, vcpus: int,
+               cpu_scaling: str) -> tuple[float, list[str]]:
+    """1, or the vCPU ratio when both runs are on CPU and the scenario allows scaling."""
+    if accelerator or cal.accelerator or cal.cpus in (None, vcpus) or cpu_scaling != "linear":
+        return 1.0, []
+    assert cal.cpus is not None
+    return vcpus / cal.cpus, [f"measured on {cal.cpus} vCPUs, scaled linearly to the "
+                              f"replica's {vcpus} (replica.cpu_scaling: linear, an "
+                              "assumption): measure on the replica's type to confirm"]
+
+
 def calibrated_sizing(cal: ServeCalibration, path: Path, accelerator: str, count: int,
-                      vcpus: int, variant: str | None, model_class: str | None) -> Sizing:
+                      vcpus: int, variant: str | None, model_class: str | None,
+                      cpu_scaling: str = "none") -> Sizing:
     """The measured requests/s, if it was measured on what the replica runs."""
     field = "replica.calibration"
+    scale, warnings = _cpu_scale(cal, accelerator, vcpus, cpu_scaling)
     want = _hardware(accelerator, count if accelerator else 0, vcpus)
     got = _hardware(cal.accelerator, cal.accelerator_count, cal.cpus)
-    if want != got:
+    if want != got and scale == 1.0:
+        cpu = not accelerator and not cal.accelerator
         raise EstimateError(f"measured on {got}, the replica has {want}; calibrate on the "
-                            "same hardware or leave the calibration out", field=field)
+                            "same hardware or leave the calibration out", field=field,
+                            hint="set replica.cpu_scaling: linear to scale a CPU run by "
+                                 "vCPUs (an assumption)" if cpu else None)
     for name, wanted, measured in (("variant", variant, cal.variant),
                                    ("model_class", model_class, cal.model_class)):
         if wanted is not None and wanted != measured:
             raise EstimateError(f"measured {name} {measured!r}, the scenario says {wanted!r}",
                                 field=field)
-    warnings = []
     if cal.errors:
         warnings.append(f"{cal.errors} of {cal.requests} requests failed during the "
                         f"measurement ({path.name})")
     detail = (f"measured {cal.requests_per_s:,.6g} requests/s at concurrency {cal.concurrency} "
-              f"({cal.variant}, {cal.model_class}, p50 {cal.latency_p50_ms:g} ms, "
-              f"{cal.measured_at}, {path.name})")
-    return Sizing(cal.requests_per_s, "calibration", detail, None, tuple(warnings))
+              f"on {got} ({cal.variant}, {cal.model_class}, p50 {cal.latency_p50_ms:g} ms, "
+              f"{cal.measured_at}, {path.name})"
+              + (f", x{scale:g} for {vcpus} vCPUs" if scale != 1.0 else ""))
+    return Sizing(cal.requests_per_s * scale, "calibration", detail, None, tuple(warnings))

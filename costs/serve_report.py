@@ -6,8 +6,10 @@ peak...), ``replica`` (the requests/s one replica serves and where it came
 from: ``given``, ``table`` with the table row, or ``calibration``), ``serverless``
 (each platform of the cloud: priced with cost, cold starts, overload minutes,
 prices and their status, or ``priced: false`` with the reason), ``break_even``,
-``recommendation``, ``warnings``, ``price`` (source and as_of) and a
-downsampled ``timeline``.
+``recommendation``, ``warnings``, ``skyserve_replica_policy`` (SkyServe's
+``replica_policy`` for this sizing: ``target_qps_per_replica`` = requests/s per
+replica x target utilization), ``price`` (source and as_of) and a downsampled
+``timeline``.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def estimate_dict(est: ServeEstimate) -> dict[str, object]:
         "serverless": [s.as_dict() for s in est.serverless],
         "break_even": [b.as_dict() for b in est.break_even],
         "recommendation": est.recommendation.as_dict() if est.recommendation else None,
+        "skyserve_replica_policy": replica_policy(est),
         "warnings": warnings,
         "timeline": {
             "step_minutes": est.step_minutes * stride,
@@ -63,6 +66,21 @@ def estimate_dict(est: ServeEstimate) -> dict[str, object]:
             "replicas": {p.name: _coarse(p.replicas, stride) for p in est.policies},
         },
     }
+
+
+def replica_policy(est: ServeEstimate) -> dict[str, object]:
+    """SkyServe's ``service.replica_policy`` for this sizing, to paste into the task."""
+    sc, auto = est.scenario, est.scenario.autoscaling
+    cap = est.sizing.requests_per_s if est.sizing else sc.replica.given_rps or 0.0
+    policy: dict[str, object] = {
+        "min_replicas": auto.min_replicas, "max_replicas": auto.max_replicas,
+        "target_qps_per_replica": round(cap * auto.target_utilization, 4),
+        "upscale_delay_seconds": int(auto.scale_up_delay_s),
+        "downscale_delay_seconds": int(auto.scale_down_delay_s)}
+    if sc.spot.share > 0:
+        policy["base_ondemand_fallback_replicas"] = sc.spot.base_ondemand_replicas
+        policy["dynamic_ondemand_fallback"] = sc.spot.dynamic_ondemand_fallback
+    return policy
 
 
 def _coarse(series: np.ndarray, stride: int) -> list[float]:

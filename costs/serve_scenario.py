@@ -97,6 +97,7 @@ class Replica(_Strict):
     output_tokens: float | None = Field(default=None, gt=0)
     items_per_request: float = Field(default=1.0, gt=0)
     calibration: str | None = None
+    cpu_scaling: Literal["none", "linear"] = "none"
 
     _path = field_validator("calibration")(_resolve)
 

@@ -52,7 +52,7 @@ def replica_sizing(sc: ServeScenario, row: PriceRow) -> Sizing:
         path = Path(rep.calibration)
         cal = load_serve_calibration(path)
         return calibrated_sizing(cal, path, row.accelerator, count, int(row.vcpus),
-                                 rep.variant, rep.model_class)
+                                 rep.variant, rep.model_class, rep.cpu_scaling)
     sizing = size_from_table(_lookup(rep, row.accelerator, count))
     return dataclasses.replace(sizing, warnings=sizing.warnings + _runtime_warning(rep))
 

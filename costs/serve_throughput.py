@@ -229,8 +229,9 @@ def size_from_table(q: Lookup, table: tuple[ThroughputRow, ...] | None = None) -
     rows = _narrow(rows, "shape", q.shape, "shape")
     row, warnings = _operating_point(rows, q)
     rps = row.replica_value / _per_request(row, q)
-    detail = (f"{row.runtime} {row.runtime_version} {row.model} on {row.accelerator_count}x "
-              f"{row.accelerator} {row.precision}, {row.mode} {row.shape}"
+    name = " ".join(p for p in (row.runtime, row.runtime_version, row.model) if p)
+    detail = (f"{name} on {row.accelerator_count}x {row.accelerator} {row.precision}, "
+              f"{row.mode} {row.shape}"
               + (f", concurrency {row.concurrency}" if row.concurrency else "")
               + (f", batch {row.batch}" if row.batch else "")
               + f": {row.replica_value:,.6g} {row.unit.replace('_per_s', '/s').replace('_', ' ')}")

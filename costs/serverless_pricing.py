@@ -75,8 +75,14 @@ def _cpu(inp: Inputs, platform: str, max_memory: float, max_request_s: float
 
 def _request_billed(platform: str, q: dict[str, Quote], inp: Inputs, tier_gib: float,
                     request_s: float, data_usd_gb: float) -> ServerlessResult:
-    """Per-request compute at a memory tier, throttling above the concurrency limit."""
+    """Per-request compute at a memory tier (duration rounded up to the billing
+    increment where the platform has one), throttling above the concurrency limit."""
     d, f = inp.demand, inp.facts
+    if "billing_increment_s" in q:
+        inc = q["billing_increment_s"].number
+        billed_s = math.ceil(request_s / inc - 1e-9) * inc
+    else:
+        billed_s = request_s
     limit = float(f.max_instances or q["max_concurrency"].number)
     keep = f.keep_warm_s if f.keep_warm_s is not None else q["keep_warm_s"].number
     cold = q["start_s"].number + f.model_load_s
@@ -86,7 +92,7 @@ def _request_billed(platform: str, q: dict[str, Quote], inp: Inputs, tier_gib: f
     served = np.where(over, requests * limit / np.maximum(conc, 1e-300), requests)
     needed = np.minimum(np.ceil(conc - 1e-9), limit)
     scale_out, zero = cold_starts(d.rps, needed, d.step_s, keep)
-    gb_s = float(served.sum()) * request_s * tier_gib
+    gb_s = float(served.sum()) * billed_s * tier_gib
     fee = q["request"].number if "request" in q else 0.0
     cost = (float(served.sum()) * (fee + f.payload_kb / 1e6 * data_usd_gb)
             + gb_s * q["gb_second"].number)
@@ -100,8 +106,9 @@ def _request_billed(platform: str, q: dict[str, Quote], inp: Inputs, tier_gib: f
 
 
 def price_lambda(inp: Inputs) -> ServerlessResult:
-    q = _quotes("lambda", inp.region, "request", "gb_second", "min_memory_gib", "max_memory_gib",
-                "memory_step_gib", "max_concurrency", "max_request_s", "start_s", "keep_warm_s")
+    q = _quotes("lambda", inp.region, "request", "gb_second", "billing_increment_s",
+                "min_memory_gib", "max_memory_gib", "memory_step_gib", "max_concurrency",
+                "max_request_s", "start_s", "keep_warm_s")
     request_s, memory = _cpu(inp, "lambda", q["max_memory_gib"].number,
                              q["max_request_s"].number)
     step = q["memory_step_gib"].number
