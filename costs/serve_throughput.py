@@ -18,9 +18,10 @@ Selection (:func:`size_from_table`), with every step explicit:
 
 1. rows of (runtime, model class, accelerator, accelerator count); none: refuse
    and say which accelerators and runtimes the table does have;
-2. ``precision`` and ``shape`` filter when given; when the rows left differ in
-   them, refuse and list the choices (a different precision or workload shape
-   is a different figure);
+2. ``precision`` and ``shape`` filter when given (among the online rows first,
+   all rows when the online ones lack them); when the rows left differ in them,
+   refuse and list the choices (a different precision or workload shape is a
+   different figure);
 3. operating point: ``concurrency`` picks that row; ``max_latency_ms`` picks
    the highest-throughput row whose latency is within it; otherwise the
    highest-throughput ``online`` row. Offline (saturated) rows are used only
@@ -189,6 +190,21 @@ def _narrow(rows: list[ThroughputRow], attr: str, wanted: str | None,
     return rows
 
 
+def _candidates(rows: list[ThroughputRow], q: Lookup) -> list[ThroughputRow]:
+    """Rows of the asked precision and shape: online rows first, all rows when the
+    online ones do not have them."""
+    online = [r for r in rows if r.mode == "online"]
+    pools = [online, rows] if online and len(online) < len(rows) else [rows]
+    for pool in pools:
+        try:
+            kept = _narrow(pool, "precision", q.precision, "precision")
+            return _narrow(kept, "shape", q.shape, "shape")
+        except EstimateError:
+            if pool is pools[-1]:
+                raise
+    raise AssertionError("unreachable")
+
+
 def _operating_point(rows: list[ThroughputRow], q: Lookup) -> tuple[ThroughputRow, list[str]]:
     """Concurrency, latency target or best online row; offline only when allowed."""
     if q.concurrency is not None:
@@ -225,9 +241,7 @@ def size_from_table(q: Lookup, table: tuple[ThroughputRow, ...] | None = None) -
             and r.accelerator == q.accelerator and r.accelerator_count == q.accelerator_count]
     if not rows:
         raise _missing(q, rows_all)
-    rows = _narrow(rows, "precision", q.precision, "precision")
-    rows = _narrow(rows, "shape", q.shape, "shape")
-    row, warnings = _operating_point(rows, q)
+    row, warnings = _operating_point(_candidates(rows, q), q)
     rps = row.replica_value / _per_request(row, q)
     name = " ".join(p for p in (row.runtime, row.runtime_version, row.model) if p)
     detail = (f"{name} on {row.accelerator_count}x {row.accelerator} {row.precision}, "

@@ -145,8 +145,7 @@ def price_cloud_run_gpu(inp: Inputs) -> ServerlessResult:
     need = np.minimum(need, limit)
     window = max(1, math.ceil(keep / d.step_s - 1e-9))
     pool = np.maximum(need, warm_before(need, window))
-    recent = np.convolve(d.rps, np.ones(window + 1) / (window + 1), mode="full")[:len(d.rps)]
-    alive = 1.0 - np.exp(-recent * keep)
+    alive = 1.0 - np.exp(-trailing_mean(d.rps, window + 1) * keep)
     billed = np.where(pool >= 2, pool, pool * alive)
     memory = max(q["min_memory_gib"].number, f.memory_gib or 0.0)
     rate = (q["gpu_second"].number + q["min_vcpus"].number * q["vcpu_second"].number
@@ -162,6 +161,14 @@ def price_cloud_run_gpu(inp: Inputs) -> ServerlessResult:
         tier=f"1x L4, {q['min_vcpus'].number:g} vCPU, {memory:g} GiB, "
              f"{inp.gpu_rps:,.6g} requests/s per instance",
         instances=billed, quotes=q)
+
+
+def trailing_mean(series: np.ndarray, width: int) -> np.ndarray:
+    """Mean of each step and the ``width - 1`` before it (fewer at the start)."""
+    sums = np.cumsum(np.concatenate([[0.0], series]))
+    idx = np.arange(1, len(series) + 1)
+    lo = np.maximum(idx - width, 0)
+    return (sums[idx] - sums[lo]) / (idx - lo)
 
 
 PRICERS: dict[str, Callable[[Inputs], ServerlessResult]] = {
