@@ -15,10 +15,10 @@ import pytest
 from ailab.core.errors import EstimateError, InputFileError
 from ailab.costs.accelerators import accelerators
 from ailab.costs.catalog import load_prices
+from ailab.costs.serve import replica_price
 from ailab.costs.serve_calibration import calibrated_sizing, load_serve_calibration
 from ailab.costs.serve_scenario import ServeScenario
 from ailab.costs.serve_sizing import l4_capacity, replica_sizing
-from ailab.costs.serve import replica_price
 from ailab.costs.serve_throughput import (
     UNITS,
     VARIANT_RUNTIMES,
