@@ -157,10 +157,11 @@ class ModelFacts:
 def warm_before(needed: np.ndarray, window: int) -> np.ndarray:
     """Instances still warm at each step: the most needed in the previous ``window``
     steps (the first step starts warm at its own size)."""
-    out = np.empty_like(needed)
-    out[0] = needed[0]
-    for t in range(1, len(needed)):
-        out[t] = needed[max(0, t - window):t].max()
+    out = np.zeros_like(needed)
+    for shift in range(1, min(window, len(needed)) + 1):  # one vectorized pass per step back
+        out[shift:] = np.maximum(out[shift:], needed[:-shift])
+    if len(needed):
+        out[0] = needed[0]
     return out
 
 
