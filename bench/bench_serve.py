@@ -22,7 +22,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ailab.costs.serve import estimate_serve, replica_options, replica_price
+from ailab.costs.serve import replica_options, replica_price
+from ailab.costs.serve_estimate import estimate_serve
 from ailab.costs.serve_scenario import ServeScenario, synthetic_demand
 from ailab.costs.serverless import ModelFacts
 from ailab.costs.serverless_pricing import Demand, Inputs, price_serverless

@@ -21,28 +21,22 @@ The scenario's ``autoscaling`` block (formerly ``policy``) drives the
 autoscaler. Overload minutes are the steps where demand exceeded the serving
 capacity (replicas ready, at full per-replica capacity). Prices come from the
 shared catalog (``costs.catalog.find_price``) with their source and date.
-Serverless platforms of the scenario's cloud are priced beside the replicas
-(``costs.serverless``), with the break-even demand and a recommendation
-(``costs.serve_breakeven``).
+``costs.serve_estimate`` puts it together: the sizing, these options, the
+serverless platforms of the scenario's cloud (``costs.serverless``), the
+break-even demand and a recommendation (``costs.serve_breakeven``).
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
 
 from ailab.core.errors import CatalogError, EstimateError
 from ailab.costs.catalog import PriceRow, find_price, load_prices, regions_for
 from ailab.costs.serve_scenario import ServeScenario
-from ailab.costs.serve_throughput import Sizing
-
-if TYPE_CHECKING:
-    from ailab.costs.serve_breakeven import BreakEven, Recommendation
-    from ailab.costs.serverless import ServerlessResult
 
 
 @dataclass
@@ -60,26 +54,6 @@ class ReplicaOption:
     @property
     def replica_hours(self) -> float:
         return self.ondemand_hours + self.spot_hours
-
-
-@dataclass
-class ServeEstimate:
-    """Everything ``estimate serve`` answers; ``as_dict`` is the JSON contract."""
-
-    scenario: ServeScenario
-    row: PriceRow
-    demand_rps: np.ndarray
-    step_minutes: float
-    policies: list[ReplicaOption]
-    sizing: Sizing | None = None
-    serverless: list[ServerlessResult] = field(default_factory=list)
-    break_even: list[BreakEven] = field(default_factory=list)
-    recommendation: Recommendation | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        from ailab.costs.serve_report import estimate_dict
-
-        return estimate_dict(self)
 
 
 def replica_price(sc: ServeScenario) -> PriceRow:
@@ -184,19 +158,6 @@ def replica_options(sc: ServeScenario, row: PriceRow, cap: float,
     if sc.spot.share > 0:
         results.append(_with_spot(sc, row, cap, demand, billed, ready, step_min / 60.0))
     return results
-
-
-def estimate_serve(sc: ServeScenario, demand: np.ndarray) -> ServeEstimate:
-    """Size the replica, price the replica options and the serverless platforms."""
-    from ailab.costs.serve_breakeven import compare_serverless
-    from ailab.costs.serve_sizing import replica_sizing
-
-    row = replica_price(sc)
-    sizing = replica_sizing(sc, row)
-    options = replica_options(sc, row, sizing.requests_per_s, demand)
-    est = ServeEstimate(sc, row, demand, sc.demand.step_minutes, options, sizing)
-    compare_serverless(est)
-    return est
 
 
 def _on_demand(name: str, billed: np.ndarray, ready: np.ndarray, demand: np.ndarray,

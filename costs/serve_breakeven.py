@@ -18,13 +18,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ailab.costs.serve import ServeEstimate, replica_options
+from ailab.costs.serve import replica_options
 from ailab.costs.serve_sizing import l4_capacity, model_facts
 from ailab.costs.serverless import ServerlessResult
 from ailab.costs.serverless_pricing import PRICERS, Demand, Inputs, price_serverless, scaled
+
+if TYPE_CHECKING:
+    from ailab.costs.serve_estimate import ServeEstimate
 
 GRID = np.geomspace(1e-3, 1e3, 25)
 BISECTIONS = 30

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from ailab.costs.serve import ServeEstimate
+    from ailab.costs.serve_estimate import ServeEstimate
 
 TIMELINE_POINTS = 2016  # at most this many points per series in JSON (a week at 5 min)
 

@@ -37,7 +37,7 @@ def register_estimate(group: typer.Typer) -> None:
         Example: ailab estimate serve examples/serve/tiny-onnx-cpu.yaml --json
         """
         from ailab.core.errors import EstimateError, InputFileError
-        from ailab.costs.serve import estimate_serve
+        from ailab.costs.serve_estimate import estimate_serve
         from ailab.costs.serve_report import serve_chart
         from ailab.costs.serve_scenario import load_serve_scenario
 

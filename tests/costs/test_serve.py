@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from ailab.core.errors import CatalogError, EstimateError, InputFileError
 from ailab.costs.catalog import find_price, price
-from ailab.costs.serve import autoscale, desired_replicas, estimate_serve, fixed_peak_replicas
+from ailab.costs.serve import autoscale, desired_replicas, fixed_peak_replicas
+from ailab.costs.serve_estimate import estimate_serve
 from ailab.costs.serve_scenario import (
     ServeScenario,
     load_serve_scenario,

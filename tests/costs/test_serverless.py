@@ -16,7 +16,7 @@ import pytest
 
 from ailab.core.errors import EstimateError
 from ailab.costs.catalog import price
-from ailab.costs.serve import estimate_serve
+from ailab.costs.serve_estimate import estimate_serve
 from ailab.costs.serve_scenario import ServeScenario
 from ailab.costs.serverless import ModelFacts, cold_starts, quote
 from ailab.costs.serverless_pricing import (

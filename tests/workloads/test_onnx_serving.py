@@ -28,8 +28,8 @@ pytest.importorskip("onnxruntime")
 
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from ailab.costs.serve import estimate_serve  # noqa: E402
 from ailab.costs.serve_calibration import load_serve_calibration  # noqa: E402
+from ailab.costs.serve_estimate import estimate_serve  # noqa: E402
 from ailab.costs.serve_scenario import ServeScenario  # noqa: E402
 from ailab.workloads.scripts import serve_loadtest, triton_repo  # noqa: E402
 from ailab.workloads.scripts.kserve_client import KServeClient, KServeError  # noqa: E402
