@@ -51,6 +51,7 @@ def _pool(cfg: dict[str, Any], envs: dict[str, str], result: Any, plan: targets.
     if res.get("job_recovery"):
         new["job_recovery"] = res["job_recovery"]
     cfg["resources"] = new
+    cfg.setdefault("config", {}).setdefault("ssh", {})["pod_config"] = plan.pod_config
     count = len(plan.nodes)
     cfg["num_nodes"] = count if result.workload == "train-ddp" else \
         min(int(cfg.get("num_nodes", 1) or 1), count)

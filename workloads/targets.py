@@ -57,6 +57,8 @@ class LaunchPlan:
     """The layered SkyPilot config (``SKYPILOT_PROJECT_CONFIG``) for this launch."""
     pool: str | None = None
     nodes: tuple[Node, ...] = ()
+    pod_config: dict[str, Any] = field(default_factory=dict)
+    """The pool's pods (the task's ``config.ssh.pod_config``): shared mounts, EFA devices."""
     ssh_node_pools: dict[str, Any] = field(default_factory=dict)
     ssh_config: str = ""
     reach: str = ""
@@ -69,7 +71,8 @@ class LaunchPlan:
                            "private_ip": n.private_ip, "zone": n.zone,
                            "instance_type": n.instance_type, "efa_interfaces": n.efa_interfaces}
                           for i, n in enumerate(self.nodes)] if self.pool else [],
-                "skypilot_config": self.skypilot_config, "ssh_node_pools": self.ssh_node_pools,
+                "skypilot_config": self.skypilot_config, "pod_config": self.pod_config,
+                "ssh_node_pools": self.ssh_node_pools,
                 "ssh_config": self.ssh_config}
 
 
@@ -91,9 +94,8 @@ def plan(facts: StackFacts, group_role: str | None, access: Access | None = None
         return LaunchPlan("vpc", f"{facts.cloud}/{facts.region}", config,
                           reach="SSM" if facts.cloud == "aws" else "external IP (lab firewall)")
     pool = pool_name(facts.stack)
-    context = config.setdefault("ssh", {}).setdefault("context_configs", {})
-    context[pool] = {"pod_config": pod_config(facts, nodes)}
     result = LaunchPlan("pool", f"ssh/{pool}", config, pool=pool, nodes=nodes,
+                        pod_config=pod_config(facts, nodes),
                         ssh_node_pools={pool: {"user": access.user,
                                                "identity_file": access.identity_file,
                                                "hosts": [alias(pool, i)
@@ -170,6 +172,8 @@ def _proxy_command(facts: StackFacts, node: Node, access: Access) -> str:
         # No key pair on lab machines: EC2 Instance Connect pushes the key for 60 s,
         # then SSM's AWS-StartSSHSession carries the SSH connection (no open port 22).
         key = f"{access.identity_file}.pub"
+        if key.startswith("~/"):
+            key = "$HOME/" + key[2:]  # expanded by the inner shell, not inside file://
         inner = (f"aws ec2-instance-connect send-ssh-public-key --region {facts.region} "
                  f"--instance-id %h --instance-os-user %r --ssh-public-key file://{key} "
                  f">/dev/null && aws ssm start-session --region {facts.region} --target %h "
