@@ -120,13 +120,21 @@ def owned_first(cfg: dict[str, Any], envs: dict[str, str], result: Any, infra: s
              "cloud": [{"infra": f"ssh/{pool}"}, {"infra": "k8s"}]}[infra]
     new: dict[str, Any] = {k: v for k, v in res.items() if k in KEEP}
     accelerated = "accelerators" in res
-    if accelerated and (chosen.accelerators or chosen.instance_type.startswith("tpu-")):
-        new["accelerators"] = chosen.accelerators or chosen.instance_type
+    tpu = chosen.instance_type.startswith("tpu-")
+    hybrid = infra in ("hybrid", "cloud")
+    if accelerated and chosen.accelerators:
+        new["accelerators"] = chosen.accelerators
+    elif accelerated and not (tpu and hybrid):
+        new["accelerators"] = res["accelerators"]
     if res.get("job_recovery"):
         new["job_recovery"] = res["job_recovery"]
     cfg.pop("file_mounts", None)
     cfg["num_nodes"] = cluster_nodes or 1  # the stack's class: its cluster, else one machine
-    if infra in ("hybrid", "cloud"):
+    if hybrid:
+        if tpu and accelerated:  # SkyPilot allows TPUs on GCP and Kubernetes only
+            local = [e for e in local if not e["infra"].startswith("ssh/")]
+            result.notes.append("TPU class: the SSH node pool is skipped (SkyPilot schedules "
+                                "TPUs on GCP and Kubernetes only)")
         new["ordered"] = [*local, *_overflow(facts, chosen, accelerated)]
         result.launch = targets.LaunchPlan("owned-first", f"ssh/{pool}",
                                            targets.network_config(facts))
@@ -144,8 +152,12 @@ def owned_first(cfg: dict[str, Any], envs: dict[str, str], result: Any, infra: s
 
 def _overflow(facts: StackFacts, chosen: choose.Choice, accelerated: bool
               ) -> list[dict[str, Any]]:
+    """The stack's class in its region; a TPU slice type goes on these entries only
+    (SkyPilot allows TPUs on GCP and Kubernetes, not on SSH node pools)."""
     region = f"{facts.cloud}/{facts.region}"
     entry: dict[str, Any] = {"infra": region}
-    if accelerated and not chosen.instance_type.startswith("tpu-"):
+    if accelerated and chosen.instance_type.startswith("tpu-"):
+        entry["accelerators"] = chosen.instance_type
+    elif accelerated:
         entry["instance_type"] = chosen.instance_type
     return [{**entry, "use_spot": True}, {**entry, "use_spot": False}]

@@ -95,30 +95,31 @@ class StackFacts:
                      source: str, offline: bool = False) -> StackFacts:
         """Parse ``pulumi stack output --json`` (or the offline equivalent)."""
         need = _Reader(doc, source)
-        common = {"stack": stack, "cloud": cloud, "region": str(doc.get("region") or region),
-                  "source": source, "offline": offline, "bucket": need.opt_str("bucket")}
+        common: dict[str, Any] = {
+            "stack": stack, "cloud": cloud, "region": str(doc.get("region") or region),
+            "source": source, "offline": offline, "bucket": need.opt_str("bucket")}
         if cloud == "aws":
-            nodes = tuple(Node(name=need.item(n, "name", i), role=need.item(n, "role", i),
-                               instance_type=need.item(n, "instance_type", i),
-                               target=need.item(n, "id", i), zone=n.get("zone"),
+            nodes = tuple(Node(name=need.field(n, "name", i), role=need.field(n, "role", i),
+                               instance_type=need.field(n, "instance_type", i),
+                               target=need.field(n, "id", i), zone=n.get("zone"),
                                private_ip=n.get("private_ip"),
                                efa_interfaces=int(n.get("efa_interfaces") or 0))
-                          for i, n in enumerate(need.list("nodes")))
-            return cls(**common, nodes=nodes, network=need.str("vpc_name"),
-                       subnets=tuple(need.list("private_subnet_names")),
+                          for i, n in enumerate(need.items("nodes")))
+            return cls(**common, nodes=nodes, network=need.text("vpc_name"),
+                       subnets=tuple(need.items("private_subnet_names")),
                        public_subnets=tuple(doc.get("public_subnet_names") or ()),
                        private_egress=bool(doc.get("private_egress", True)),
-                       security_group=need.str("security_group_name"),
-                       instance_profile=need.str("instance_profile"),
+                       security_group=need.text("security_group_name"),
+                       instance_profile=need.text("instance_profile"),
                        mounts=_aws_mounts(doc))
-        nodes = tuple(Node(name=need.item(n, "name", i), role=need.item(n, "role", i),
-                           instance_type=need.item(n, "instance_type", i),
-                           target=need.item(n, "name", i), zone=n.get("zone") or doc.get("zone"),
+        nodes = tuple(Node(name=need.field(n, "name", i), role=need.field(n, "role", i),
+                           instance_type=need.field(n, "instance_type", i),
+                           target=need.field(n, "name", i), zone=n.get("zone") or doc.get("zone"),
                            private_ip=n.get("private_ip"))
-                      for i, n in enumerate(need.list("nodes")))
-        return cls(**common, nodes=nodes, network=need.str("network_name"),
-                   subnets=(need.str("subnet_name"),), zone=need.str("zone"),
-                   project=need.str("project"), mounts=_gcp_mounts(doc))
+                      for i, n in enumerate(need.items("nodes")))
+        return cls(**common, nodes=nodes, network=need.text("network_name"),
+                   subnets=(need.text("subnet_name"),), zone=need.text("zone"),
+                   project=need.text("project"), mounts=_gcp_mounts(doc))
 
     def fixed_nodes(self) -> tuple[Node, ...]:
         return tuple(n for n in self.nodes if n.role in FIXED_ROLES)
@@ -135,7 +136,7 @@ class _Reader:
                               hint="update the stack (`pulumi up`) so it exports it, then "
                                    "pulumi stack output --json > FILE")
 
-    def str(self, key: str) -> str:
+    def text(self, key: str) -> str:
         value = self.doc.get(key)
         if not isinstance(value, str) or not value:
             raise self._missing(key)
@@ -145,13 +146,13 @@ class _Reader:
         value = self.doc.get(key)
         return value if isinstance(value, str) and value else None
 
-    def list(self, key: str) -> list[Any]:
+    def items(self, key: str) -> list[Any]:
         value = self.doc.get(key)
         if not isinstance(value, list):
             raise self._missing(key)
         return value
 
-    def item(self, node: Any, key: str, index: int) -> str:
+    def field(self, node: Any, key: str, index: int) -> str:
         value = node.get(key) if isinstance(node, dict) else None
         if not isinstance(value, str) or not value:
             raise self._missing(f"nodes[{index}].{key}")
@@ -162,7 +163,8 @@ def _aws_mounts(doc: dict[str, Any]) -> tuple[SharedMount, ...]:
     """FSx for Lustre at /fsx and EFS at /home/shared, as the stack's user data mounts them."""
     mounts = []
     if doc.get("fsx_dns") and doc.get("fsx_mount_name"):
-        mounts.append(SharedMount("/fsx", "lustre", f"{doc['fsx_dns']}@tcp:/{doc['fsx_mount_name']}"))
+        source = f"{doc['fsx_dns']}@tcp:/{doc['fsx_mount_name']}"
+        mounts.append(SharedMount("/fsx", "lustre", source))
     if doc.get("efs_dns"):
         mounts.append(SharedMount("/home/shared", "efs", f"{doc['efs_dns']}:/"))
     return tuple(mounts)

@@ -6,6 +6,7 @@ from typing import Any
 
 import pulumi
 
+from ailab.core.tpu import catalog_name
 from ailab.infra.gcp.autostop import InstanceSchedule, InstanceScheduleArgs
 from ailab.infra.gcp.budget import LabBudget, LabBudgetArgs
 from ailab.infra.gcp.cluster import GpuCluster, GpuClusterArgs
@@ -18,7 +19,6 @@ from ailab.infra.gcp.spec import GcpLabSpec
 from ailab.infra.gcp.spot_pool import SpotPool, SpotPoolArgs
 from ailab.infra.gcp.storage import LabBucket, LabBucketArgs
 from ailab.infra.gcp.tpu import TpuSlices, TpuSlicesArgs
-from ailab.core.tpu import catalog_name
 from ailab.infra.spec import LabSpec
 
 
@@ -76,7 +76,8 @@ class GcpLab(pulumi.ComponentResource):
                 lab.retain_on_delete, machine_labels), child)
             outputs["tpu_slices"] = [s.urn for s in tpus.slices]
             outputs["nodes"] = [*outputs.get("nodes", []), *[
-                {"name": getattr(s, "node_id", None) or s.name, "zone": spec.zone,
+                {"name": getattr(s, "node_id", None) or getattr(s, "name", None),
+                 "zone": spec.zone,
                  "instance_type": catalog_name(spec.tpu.tpu_type), "role": "tpu"}
                 for s in tpus.slices]]
         if spec.budget:
