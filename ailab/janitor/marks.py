@@ -74,7 +74,9 @@ def verify_mark(res: Resource, ledger: Ledger | None, policy: Policy,
     mark = read_mark(res)
     if mark is None:
         return None, f"mark {res.tags[key]!r} is not in the janitor's format"
-    if ledger is None or ledger.marks.get(res.id) != mark:
+    if ledger is None:
+        return None, f"mark {res.tags[key]!r} cannot be checked (no lease bucket configured)"
+    if ledger.marks.get(res.id) != mark:
         return None, f"mark {res.tags[key]!r} was not made by this janitor (not in its ledger)"
     if mark.at > now + CLOCK_SKEW:
         return None, f"mark dated in the future ({iso(mark.at)})"

@@ -90,9 +90,11 @@ def test_two_runs_racing_for_a_lease_only_one_wins(fleet: Fleet) -> None:
 def test_no_bucket_means_no_clean(fleet: Fleet) -> None:
     policy = policy_with()
     policy.lease = LeaseSettings()
+    vol = fleet.volume(days=30, tags={"ailab:janitor-marked": "x@2026-01-01T00:00:00Z@r1"})
     with pytest.raises(JanitorError, match="lease.s3_bucket is not set"):
         janitor_run("execute", policy)
-    janitor_run("scan", policy)  # read-only runs need no lease
+    scanned = by_id(janitor_run("scan", policy))[vol]  # read-only runs need no lease
+    assert scanned.status is Status.MARK and "cannot be checked" in scanned.notice
 
 
 def test_unreadable_ledger_is_one_error_not_a_guess(fleet: Fleet) -> None:
