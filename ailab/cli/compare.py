@@ -23,13 +23,9 @@ def compare_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Rank cloud, on-prem and hybrid plans by total cost, with per-month costs."""
-    from ailab.costs.catalog import staleness_warning
     from ailab.costs.compare import compare, load_plan
 
     result = compare(load_plan(plan_file))
-    warning = staleness_warning()
-    if warning:
-        typer.echo(warning, err=True)
     if chart is not None or report is not None:
         png = render_chart(result, top)
         if chart is not None:

@@ -105,7 +105,6 @@ def register_estimate(group: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Estimate FLOPs, GPU-hours, wall time and cost of a training run in every region."""
-        from ailab.costs.catalog import staleness_warning
         from ailab.costs.training import TrainingJob, estimate_training, load_calibration
 
         if cloud is not None and cloud not in CLOUDS:
@@ -116,9 +115,6 @@ def register_estimate(group: typer.Typer) -> None:
         result = estimate_training(
             job, gpu, gpus, mfu=mfu, calibration=cal, spot=policy, cloud=cloud, region=region
         )
-        warning = staleness_warning()
-        if warning:
-            typer.echo(warning, err=True)
         if as_json:
             print_json(result)
         else:
