@@ -184,6 +184,10 @@ PROVIDER_KEYS = {
     "gcp:project": "GCP project of the lab (required on gcp).",
     "gcp:region": "GCP region of the lab (required on gcp).",
     "gcp:zone": "GCP zone of the lab's zonal resources (required on gcp).",
+    "gcp:billingProject": "Quota project the provider bills API calls to (required with a "
+                          "budget: the Billing Budgets API needs one under user credentials).",
+    "gcp:userProjectOverride": "Send gcp:billingProject as the quota project of every call "
+                               "(true with a budget).",
 }
 
 ALL_KEYS: dict[str, ConfigKey] = {k.name: k for k in COMMON_KEYS + AWS_KEYS + GCP_KEYS}

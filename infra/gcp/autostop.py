@@ -22,6 +22,7 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
+from ailab.infra.gcp.services import child_options, invoke_options
 from ailab.infra.gcp.spec import ScheduleSpec, WatchdogSpec
 
 WATCHDOG_PATH = "/usr/local/bin/ailab-idle-watchdog"
@@ -132,14 +133,14 @@ class InstanceSchedule(pulumi.ComponentResource):
     def __init__(self, name: str, args: InstanceScheduleArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ailab:gcp:InstanceSchedule", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         spec = args.spec
         policy: Any = {"time_zone": spec.time_zone,
                                      "vm_stop_schedule": {"schedule": spec.stop}}
         if spec.start:
             policy["vm_start_schedule"] = {"schedule": spec.start}
         project = gcp.organizations.get_project_output(project_id=args.project,
-                                                       opts=pulumi.InvokeOptions(parent=self))
+                                                       opts=invoke_options(self, opts))
         agent = gcp.projects.IAMMember(
             f"{name}-service-agent", project=args.project, role="roles/compute.instanceAdmin.v1",
             member=project.number.apply(
@@ -147,6 +148,6 @@ class InstanceSchedule(pulumi.ComponentResource):
             opts=child)
         self.policy = gcp.compute.ResourcePolicy(
             f"{name}-policy", region=args.region, instance_schedule_policy=policy,
-            description=f"ailab {args.stack}: lab hours", opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[agent]))
+            description=f"ailab {args.stack}: lab hours",
+            opts=child_options(self, opts).merge(pulumi.ResourceOptions(depends_on=[agent])))
         self.register_outputs({"policy": self.policy.id})

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
+from ailab.infra.gcp.services import child_options
 from ailab.infra.gcp.spec import GcpNetworkSpec
 
 GPU_NIC_MTU = 8244
@@ -37,7 +38,7 @@ class LabNetwork(pulumi.ComponentResource):
     def __init__(self, name: str, args: LabNetworkArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ailab:gcp:LabNetwork", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         spec = args.spec
         self.vpc = gcp.compute.Network(
             f"{name}-vpc", auto_create_subnetworks=False, routing_mode="REGIONAL",

@@ -348,6 +348,25 @@ def _budget(values: dict[str, Any]) -> BudgetSpec | None:
     for pct in values["budgetThresholds"]:
         if not 1 <= pct <= 1000:
             raise ConfigError(f"{NS}:budgetThresholds", pct, "percentages must be 1..1000")
+    _quota_project(values)
     return BudgetSpec(account, amount, tuple(values["budgetEmails"]),
                       tuple(sorted(values["budgetThresholds"])))
+
+
+def _quota_project(values: dict[str, Any]) -> None:
+    """The Billing Budgets API refuses user credentials without a quota project
+    (403 "requires a quota project"): the provider must send one on every call."""
+    if str(values.get("gcp:userProjectOverride", "")).lower() != "true":
+        raise ConfigError("gcp:userProjectOverride", values.get("gcp:userProjectOverride",
+                                                                MISSING),
+                          "a budget needs it true (the Billing Budgets API bills calls to a "
+                          "quota project)", hint="pulumi config set gcp:userProjectOverride true")
+    billing = values.get("gcp:billingProject")
+    if not billing:
+        raise ConfigError("gcp:billingProject", MISSING, "a budget needs a quota project for "
+                          "the Billing Budgets API", hint="pulumi config set gcp:billingProject "
+                          "<project-id> (usually gcp:project)")
+    if not re.fullmatch(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", str(billing)):
+        raise ConfigError("gcp:billingProject", billing, "not a project ID (6-30 lowercase "
+                          "letters, digits and hyphens)")
 
