@@ -52,7 +52,7 @@ class LabNetwork(pulumi.ComponentResource):
             source_ranges=[spec.subnet_cidr], allows=[{"protocol": "all"}], opts=child)
         gcp.compute.Firewall(
             f"{name}-allow-ssh", network=self.vpc.id, direction="INGRESS", priority=1000,
-            description="SSH from sshCidr, or from the IAP range when none is set",
+            description="SSH through IAP TCP forwarding, and from sshCidr to external IPs",
             source_ranges=list(spec.ssh_sources), target_tags=[args.tag],
             allows=[{"protocol": "tcp", "ports": ["22"]}], opts=child)
         router = gcp.compute.Router(f"{name}-router", network=self.vpc.id, region=args.region,

@@ -40,7 +40,7 @@ TIERINGS = ("lifecycle", "autoclass", "none")
 FILESTORE_CAPACITY = {"BASIC_HDD": (1024, 65434), "BASIC_SSD": (2560, 65434),
                       "ZONAL": (1024, 102400), "REGIONAL": (1024, 102400)}
 SHARED_WITH_AWS = {"spot", "publicIp", "poolMin", "poolMax", "clusterNodes", "clusterSpot",
-                   "bucketTiering", "abortMultipartDays", "autoStopMinutes",
+                   "bucketTiering", "abortMultipartDays", "autoStopMinutes", "autoStopGpuPercent",
                    "budgetMonthlyUsd", "budgetEmails", "budgetThresholds"}
 AWS_ONLY = tuple(k.name for k in AWS_KEYS if k.name not in SHARED_WITH_AWS)
 __all__ = [
@@ -136,8 +136,22 @@ def _network(values: dict[str, Any], ssh_cidr: str | None,
                               f"{cluster.gpu_nics} /24 subnets; use a /{needed} or larger")
         nets = list(nic_range.subnets(new_prefix=24))[:cluster.gpu_nics]
         nic_cidrs = tuple(str(n) for n in nets)
-    sources = (ssh_cidr,) if ssh_cidr else (facts.IAP_SSH_RANGE,)
-    return GcpNetworkSpec(str(subnet), sources, nic_cidrs)
+    return GcpNetworkSpec(str(subnet), ssh_sources(ssh_cidr, values), nic_cidrs)
+
+
+def ssh_sources(ssh_cidr: str | None, values: dict[str, Any]) -> tuple[str, ...]:
+    """Where SSH may come from: always IAP TCP forwarding (no lab machine needs an
+    external IP for it: TPU VMs and cluster/pool nodes never have one), plus
+    ``sshCidr`` for VMs given an external IP (``publicIp``); an sshCidr no
+    machine could be reached through is a mistake, not something to ignore."""
+    if not ssh_cidr:
+        return (facts.IAP_SSH_RANGE,)
+    if not (values["machineType"] and values["publicIp"]):
+        raise ConfigError(f"{NS}:sshCidr", ssh_cidr, "no lab machine has an external IP, so "
+                          "SSH goes through IAP only (gcloud compute ssh / gcloud compute tpus "
+                          "tpu-vm ssh --tunnel-through-iap); remove it, or set machineType and "
+                          "publicIp")
+    return (facts.IAP_SSH_RANGE, ssh_cidr)
 
 
 def check_machine_type(key: str, mtype: str, region: str, zone: str,
