@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ailab.core import tokens
+from ailab.core import tags, tokens
 from ailab.costs import storage_prices
 from ailab.costs.stack_pricing.common import (
     SPOT_NOTE,
@@ -94,6 +94,11 @@ def _lt_public_ip(template: dict[str, Any]) -> bool:
 
 
 def _autostop_note(res: Res, ctx: PricingContext) -> str | None:
+    minutes = (res["inputs"].get("tags") or {}).get(tags.AWS_IDLE_MINUTES)
+    if num(minutes):
+        return (f"auto-stop after {num(minutes):g} idle min (on-machine watchdog) is set: it "
+                "does not say how many hours the machine runs, so 730 h is priced; set "
+                "hours_per_month in a usage file for the expected hours")
     for alarm in ctx.of_type(ALARM):
         inputs = alarm["inputs"]
         if not any(":ec2:stop" in str(a) for a in inputs.get("alarmActions") or []):
@@ -281,11 +286,22 @@ def s3_bucket(res: Res, ctx: PricingContext) -> CostLine:
     return new_line(res, ctx, parts, notes)
 
 
+def alarm_metrics(inputs: dict[str, Any]) -> int:
+    """Metrics an alarm is billed for: one for a single-metric alarm, one per metric a
+    metric-math alarm reads (expressions themselves are free)."""
+    if inputs.get("metricName"):
+        return 1
+    return sum(1 for q in inputs.get("metricQueries") or [] if q.get("metric")) or 1
+
+
 @rule(tokens.AWS_CLOUDWATCH_METRIC_ALARM)
 def metric_alarm(res: Res, ctx: PricingContext) -> CostLine:
-    """Standard-resolution alarm, per alarm-month (the account-wide 10 free are not applied)."""
+    """Standard-resolution alarm, per alarm metric-month (the account-wide 10 free are
+    not applied); a metric-math alarm is billed per metric in its expression."""
     quote = extra_price("aws", ctx.region, "monitoring", "metric-alarm", "month")
-    return new_line(res, ctx, [part("alarm", 1.0, "alarm-month", quote)])
+    count = alarm_metrics(res["inputs"])
+    label = "alarm" if count == 1 else f"alarm ({count} metrics)"
+    return new_line(res, ctx, [part(label, float(count), "alarm-month", quote)])
 
 
 @rule(tokens.AWS_EC2_VPC_ENDPOINT)
