@@ -37,8 +37,7 @@ from ailab.infra.keys import ALL_KEYS, AWS_KEYS
 
 NS = "ailab"
 TIERINGS = ("lifecycle", "autoclass", "none")
-FILESTORE_CAPACITY = {"BASIC_HDD": (1024, 65434), "BASIC_SSD": (2560, 65434),
-                      "ZONAL": (1024, 102400), "REGIONAL": (1024, 102400)}
+FILESTORE_CAPACITY = facts.FILESTORE_CAPACITY
 SHARED_WITH_AWS = {"spot", "publicIp", "poolMin", "poolMax", "clusterNodes", "clusterSpot",
                    "bucketTiering", "abortMultipartDays", "autoStopMinutes", "autoStopGpuPercent",
                    "budgetMonthlyUsd", "budgetEmails", "budgetThresholds"}
