@@ -204,3 +204,31 @@ def test_gcp_shapes_catch_a_filestore_below_its_tier(preview: Any) -> None:
     inv, fs = _gcp(preview, "gcp-gpu-lab", tokens.GCP_FILESTORE_INSTANCE)
     fs.inputs["tier"] = "BASIC_SSD"
     assert any("outside BASIC_SSD's 2560" in p.message for p in check_gcp(inv)[1])
+
+
+CLOUD_CLIENTS = ("boto3", "botocore", "google.cloud", "google.api_core", "googleapiclient")
+CLIENT_USERS = {
+    "infra/gcp/tpu_queue.py": "TpuClient calls: tests/infra/gcp/test_tpu_queue.py "
+                              "(create_autospec of the client, real client over fake REST)",
+    "infra/contract/botocore_check.py": "botocore's models and validator, no calls",
+    "infra/contract/sdk_args.py": "google-cloud-tpu message types, no calls",
+    "infra/contract/gcp_shapes.py": "google-cloud-tpu enums, no calls",
+}
+
+
+def test_every_cloud_client_use_in_infra_is_one_the_contracts_cover() -> None:
+    """A new call into boto3 or a Google client library must come with a contract
+    test (a create_autospec of the real client or the real client over a fake
+    transport) and a line here."""
+    import ast
+
+    from tests.support import ROOT
+
+    users = set()
+    for path in (ROOT / "infra").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        if any(name.startswith(CLOUD_CLIENTS) for name in names):
+            users.add(str(path.relative_to(ROOT)))
+    assert users == set(CLIENT_USERS)
