@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ailab.core import tokens
+from ailab.core import tags, tokens
 from ailab.core.inventory import Resource
 from ailab.costs import storage_prices
 from ailab.costs.service_prices import service_price
@@ -94,9 +94,14 @@ def _stops_instances(alarm: Resource) -> bool:
 
 
 def _autostop_note(res: Resource, ctx: PricingContext) -> str | None:
-    """The alarm that stops this instance: one reverse-index look-up per property an
-    alarm may name the instance in (a plain metric's dimensions, or a metric-math
-    query's metric)."""
+    """The on-machine watchdog (its tags) or the alarm that stops this instance: one
+    reverse-index look-up per property an alarm may name the instance in (a plain
+    metric's dimensions, or a metric-math query's metric)."""
+    minutes = quantity(res.tags().get(tags.AWS_IDLE_MINUTES), "tags", 0.0)
+    if minutes:
+        return (f"auto-stop after {minutes:g} idle min (on-machine watchdog) is set: it "
+                "does not say how many hours the machine runs, so 730 h is priced; set "
+                "hours_per_month in a usage file for the expected hours")
     for prop in ("dimensions", "metricQueries"):
         for alarm in ctx.referencing(res, prop, ALARM):
             if not _stops_instances(alarm):

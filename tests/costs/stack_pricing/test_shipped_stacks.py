@@ -154,3 +154,25 @@ def test_what_the_tables_say_reaches_the_lines(preview: Any) -> None:
     assert not any("upper bound" in n for n in bucket.notes)
     assert {"Intelligent-Tiering monitoring (objects >= 128 KB)",
             "lifecycle transitions to INTELLIGENT_TIERING"} <= {p.label for p in bucket.parts}
+
+
+def test_alarms_are_priced_per_metric_they_read(preview: Any) -> None:
+    """The GPU alarm reads one metric; a metric-math alarm pays for each one it reads."""
+    doc = preview("aws-gpu-lab").to_json()
+    single = price_inventory(doc).line("aws-gpu-lab-autostop-0")
+    alarm = next(r for r in doc["resources"] if r["name"] == "aws-gpu-lab-autostop-0")
+    alarm["inputs"] = {k: v for k, v in alarm["inputs"].items()
+                       if k not in ("metricName", "namespace", "statistic", "period",
+                                    "dimensions")}
+    alarm["inputs"]["metricQueries"] = [
+        {"id": f"m{i}", "metric": {"namespace": "CWAgent",
+                                   "metricName": "nvidia_smi_utilization_gpu"}}
+        for i in range(3)] + [{"id": "e", "expression": "MAX([m0, m1, m2])"}]
+    math = price_inventory(doc).line("aws-gpu-lab-autostop-0")
+    assert math.monthly_usd == pytest.approx(3 * single.monthly_usd)
+
+
+def test_a_watchdog_stop_is_said_too(preview: Any) -> None:
+    inv = preview("aws-gpu-lab", {"ailab:autoStopCpuPercent": 20})
+    line = price_inventory(inv.to_json()).line("aws-gpu-lab-gpu-0")
+    assert any("on-machine watchdog" in n for n in line.notes)
