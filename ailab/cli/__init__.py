@@ -34,6 +34,7 @@ COMMAND_MODULES = [
     "policy",
     "cost",
     "workloads",
+    "usage",
 ]
 
 

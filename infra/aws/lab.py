@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pulumi
 
@@ -60,6 +61,7 @@ class AwsLab(pulumi.ComponentResource):
         ami = deep_learning_ami(spec.ami_name_filter, pulumi.InvokeOptions(parent=self)) \
             if needs_ami else None
         gpu_ids: list[pulumi.Output[str]] = []
+        nodes: list[dict[str, Any]] = []
         if spec.instances:
             subnets = net.public_subnets if spec.instances.public_ip else net.private_subnets
             machines = GpuInstances(f"{name}-gpu", GpuInstancesArgs(
@@ -70,6 +72,8 @@ class AwsLab(pulumi.ComponentResource):
                 tags={**tags, **spot_exempt_tag(spec.spot_exempt, not spec.instances.spot)}),
                 child)
             gpu_ids += [m.id for m in machines.instances]
+            nodes += [_node(m, "instances", spec.instances.instance_type, 0)
+                      for m in machines.instances]
         if spec.pool:
             SpotPool(f"{name}-pool", SpotPoolArgs(
                 spec=spec.pool, ami_id=ami, subnet_ids=private_ids,  # type: ignore[arg-type]
@@ -85,6 +89,8 @@ class AwsLab(pulumi.ComponentResource):
                 user_data=boot,
                 tags={**tags, **spot_exempt_tag(spec.spot_exempt, not spec.cluster.spot)}), child)
             gpu_ids += [n.id for n in cluster.nodes]
+            nodes += [_node(n, "cluster", spec.cluster.instance_type, spec.cluster.efa_interfaces)
+                      for n in cluster.nodes]
         if spec.auto_stop and gpu_ids:
             IdleAutoStop(f"{name}-autostop", IdleAutoStopArgs(gpu_ids, lab.region,
                                                               spec.auto_stop, tags), child)
@@ -95,5 +101,30 @@ class AwsLab(pulumi.ComponentResource):
             "region": lab.region,
             "vpc_id": net.vpc.id,
             "gpu_instance_ids": gpu_ids,
+            # What `ailab launch` hands SkyPilot (workloads.stack_facts reads these).
+            "vpc_name": _name_tag(net.vpc),
+            "private_subnet_names": [_name_tag(s) for s in net.private_subnets],
+            "public_subnet_names": [_name_tag(s) for s in net.public_subnets],
+            "private_egress": spec.network.nat_gateway,
+            "security_group_name": net.security_group.name,
+            "instance_profile": role.profile.name,
+            "nodes": nodes,
         }
+        if files is not None:
+            self.outputs.update({k: v for k, v in (("efs_dns", files.efs_dns),
+                                                   ("fsx_dns", files.fsx_dns),
+                                                   ("fsx_mount_name", files.fsx_mount_name))
+                                 if v is not None})
         self.register_outputs(self.outputs)
+
+
+def _name_tag(resource: Any) -> pulumi.Output[str]:
+    """The ``Name`` tag SkyPilot's ``vpc_name``/``subnet_names`` match on."""
+    return resource.tags.apply(lambda tags: (tags or {}).get("Name", ""))
+
+
+def _node(instance: Any, role: str, instance_type: str, efa: int) -> dict[str, Any]:
+    """One fixed machine as an SSH node pool host: SSM target, private IP, zone."""
+    return {"name": _name_tag(instance), "id": instance.id, "private_ip": instance.private_ip,
+            "zone": instance.availability_zone, "instance_type": instance_type, "role": role,
+            "efa_interfaces": efa}
