@@ -7,13 +7,14 @@ from typing import Any
 
 import pulumi
 
-from ailab.infra.aws.autostop import IdleAutoStop, IdleAutoStopArgs
+from ailab.infra.aws.autostop import IdleAutoStop, IdleAutoStopArgs, watchdog_tags
+from ailab.infra.aws.boot import user_data
 from ailab.infra.aws.budget import LabBudget, LabBudgetArgs
 from ailab.infra.aws.cluster import GpuCluster, GpuClusterArgs
 from ailab.infra.aws.filesystems import FileSystems, FileSystemsArgs
 from ailab.infra.aws.gpu_instances import GpuInstances, GpuInstancesArgs
 from ailab.infra.aws.iam import InstanceRole, InstanceRoleArgs
-from ailab.infra.aws.machine import deep_learning_ami, user_data
+from ailab.infra.aws.machine import deep_learning_ami
 from ailab.infra.aws.network import LabNetwork, LabNetworkArgs
 from ailab.infra.aws.spot_pool import SpotPool, SpotPoolArgs
 from ailab.infra.aws.storage import LabBucket, LabBucketArgs
@@ -55,8 +56,14 @@ class AwsLab(pulumi.ComponentResource):
             bucket_name=self.bucket.bucket.bucket, efs=spec.efs, fsx=spec.fsx,
             retain_on_delete=lab.retain_on_delete, tags=tags), child) \
             if spec.efs or spec.fsx else None
-        boot = user_data(files.efs_dns if files else None, files.fsx_dns if files else None,
-                         files.fsx_mount_name if files else None)
+        mounts = (files.efs_dns, files.fsx_dns, files.fsx_mount_name) if files else (
+            None, None, None)
+        stop = spec.auto_stop
+        watchdog = stop if stop is not None and stop.on_instance else None
+        boot = user_data(lab.region, *mounts, watchdog=watchdog)
+        pool_boot = user_data(lab.region, *mounts)
+        boot_after = files.mount_targets if files else []
+        machine_tags = {**tags, **watchdog_tags(stop)}
         needs_ami = spec.instances or spec.pool or spec.cluster
         ami = deep_learning_ami(spec.ami_name_filter, pulumi.InvokeOptions(parent=self)) \
             if needs_ami else None
@@ -69,8 +76,8 @@ class AwsLab(pulumi.ComponentResource):
                 azs=spec.network.azs, security_group_id=net.security_group.id,
                 instance_profile=role.profile.name, user_data=boot,
                 data_volume=spec.data_volume, retain_on_delete=lab.retain_on_delete,
-                tags={**tags, **spot_exempt_tag(spec.spot_exempt, not spec.instances.spot)}),
-                child)
+                boot_after=boot_after, tags={**machine_tags, **spot_exempt_tag(
+                    spec.spot_exempt, not spec.instances.spot)}), child)
             gpu_ids += [m.id for m in machines.instances]
             nodes += [_node(m, "instances", spec.instances.instance_type, 0)
                       for m in machines.instances]
@@ -78,7 +85,7 @@ class AwsLab(pulumi.ComponentResource):
             SpotPool(f"{name}-pool", SpotPoolArgs(
                 spec=spec.pool, ami_id=ami, subnet_ids=private_ids,  # type: ignore[arg-type]
                 security_group_id=net.security_group.id, instance_profile=role.profile.name,
-                user_data=boot, tags={**tags, **spot_exempt_tag(
+                user_data=pool_boot, boot_after=boot_after, tags={**tags, **spot_exempt_tag(
                     spec.spot_exempt, spec.pool.on_demand_base > 0
                     or spec.pool.on_demand_percent > 0)}), child)
         if spec.cluster:
@@ -86,14 +93,15 @@ class AwsLab(pulumi.ComponentResource):
             cluster = GpuCluster(f"{name}-cluster", GpuClusterArgs(
                 spec=spec.cluster, ami_id=ami, subnet_id=private_ids[zone],  # type: ignore[arg-type]
                 security_group_id=net.security_group.id, instance_profile=role.profile.name,
-                user_data=boot,
-                tags={**tags, **spot_exempt_tag(spec.spot_exempt, not spec.cluster.spot)}), child)
+                user_data=boot, boot_after=boot_after,
+                tags={**machine_tags, **spot_exempt_tag(spec.spot_exempt, not spec.cluster.spot)}),
+                child)
             gpu_ids += [n.id for n in cluster.nodes]
             nodes += [_node(n, "cluster", spec.cluster.instance_type, spec.cluster.efa_interfaces)
                       for n in cluster.nodes]
-        if spec.auto_stop and gpu_ids:
-            IdleAutoStop(f"{name}-autostop", IdleAutoStopArgs(gpu_ids, lab.region,
-                                                              spec.auto_stop, tags), child)
+        if stop is not None and not stop.on_instance and gpu_ids:
+            IdleAutoStop(f"{name}-autostop", IdleAutoStopArgs(gpu_ids, lab.region, stop, tags),
+                         child)
         if spec.budget:
             LabBudget(f"{name}-budget", LabBudgetArgs(lab.stack, spec.budget), child)
         self.outputs = {

@@ -15,6 +15,12 @@ from ailab.infra.gcp.gpu_vms import GpuVms, GpuVmsArgs
 from ailab.infra.gcp.identity import NodeIdentity, NodeIdentityArgs
 from ailab.infra.gcp.machine import GCS_MOUNT, NodeSettings, dlvm_image, metadata
 from ailab.infra.gcp.network import LabNetwork, LabNetworkArgs, lab_tag
+from ailab.infra.gcp.services import (
+    ProjectServices,
+    ProjectServicesArgs,
+    invoke_options,
+    required_apis,
+)
 from ailab.infra.gcp.spec import GcpLabSpec
 from ailab.infra.gcp.spot_pool import SpotPool, SpotPoolArgs
 from ailab.infra.gcp.storage import LabBucket, LabBucketArgs
@@ -31,15 +37,18 @@ def spot_exempt_label(reason: str | None) -> dict[str, str]:
 
 
 class GcpLab(pulumi.ComponentResource):
-    """Network, identity, storage tiers, GPU VMs, TPUs, pool, cluster, auto-stop, budget."""
+    """APIs, network, identity, storage tiers, GPU VMs, TPUs, pool, cluster, auto-stop,
+    budget. Everything but the APIs is created after the APIs are on."""
 
     def __init__(self, name: str, lab: LabSpec, opts: pulumi.ResourceOptions | None = None
                  ) -> None:
         super().__init__("ailab:gcp:Lab", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         spec = lab.gcp
         if spec is None:
             raise ValueError(f"stack {lab.stack} has no gcp settings")
+        apis = ProjectServices(f"{name}-apis", ProjectServicesArgs(
+            spec.project, required_apis(spec)), pulumi.ResourceOptions(parent=self))
+        child = pulumi.ResourceOptions(parent=self, depends_on=[apis])
         labels, tag = lab.labels(), lab_tag(lab.stack)
         machine_labels = {**labels, **spot_exempt_label(spec.spot_exempt)}
         net = LabNetwork(f"{name}-net", LabNetworkArgs(spec.network, lab.region, tag, labels),
@@ -64,7 +73,7 @@ class GcpLab(pulumi.ComponentResource):
         if spec.vms or spec.pool or spec.cluster:
             node = NodeSettings(
                 image=dlvm_image(spec.image_family, spec.image_project,
-                                 pulumi.InvokeOptions(parent=self)),
+                                 invoke_options(self, child)),
                 subnet=net.subnet.id, service_account=nodes.service_account(),
                 metadata=metadata(home.ip if home else None,
                                   bucket.bucket.name if spec.gcsfuse else None, spec.watchdog),
