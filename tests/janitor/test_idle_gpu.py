@@ -171,3 +171,22 @@ def test_series_listing_pages_through_moto(fleet: Fleet) -> None:
     assert len([n for n, _ in sent if n == "ListMetrics"]) >= 2
     queries = [len(p["MetricDataQueries"]) for n, p in sent if n == "GetMetricData"]
     assert sum(queries) == 70 * 9 and max(queries) == 500
+
+
+def test_reads_what_the_lab_stacks_publish(fleet: Fleet) -> None:
+    """The janitor's defaults are the CloudWatch agent contract the AWS stacks install:
+    per-GPU series under InstanceId/index/name and the per-instance roll-up."""
+    from ailab.infra.aws import cloudwatch_agent as agent
+    from ailab.janitor.rules_aws import IdleGpuParams
+
+    params = IdleGpuParams()
+    assert (params.gpu_namespace, params.gpu_metric) == (agent.NAMESPACE,
+                                                         agent.GPU_UTILIZATION)
+    assert params.gpu_index_dimension in agent.PER_GPU_DIMENSIONS
+    assert agent.INSTANCE_DIMENSIONS == ("InstanceId",)
+    p5 = fleet.instance(P5, days=10)
+    fleet.cpu(p5, 1.0)
+    fleet.gpus(p5, [1.0] * 8)  # the per-GPU series ...
+    fleet.gpu(p5, 1.0)  # ... and the per-instance roll-up the stop alarm reads
+    finding = by_id(janitor_run())[p5]
+    assert finding.status is Status.MARK and finding.evidence["gpu_series"] == 8
