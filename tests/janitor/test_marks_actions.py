@@ -215,3 +215,22 @@ def test_endpoint_url_from_environment(monkeypatch: Any) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
     client = AwsDriver(session=boto3.Session()).client("ec2", "eu-west-1")
     assert client.meta.endpoint_url == "http://127.0.0.1:4566"
+
+
+def test_region_from_boto3_chain(fleet: Fleet, monkeypatch: Any) -> None:
+    """AWS_REGION first (as the CLI v2 and other SDKs read it), then AWS_DEFAULT_REGION
+    or the profile's region (botocore's own chain)."""
+    import pytest
+
+    from ailab.core.errors import JanitorError
+
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    assert AwsDriver(session=boto3.Session()).regions(None) == ["eu-west-1"]
+    monkeypatch.delenv("AWS_REGION")
+    assert AwsDriver(session=boto3.Session()).regions(None) == ["us-east-1"]
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    with pytest.raises(JanitorError, match="no AWS region") as err:
+        AwsDriver(session=boto3.Session()).regions(None)
+    assert err.value.field == "region" and "AWS_REGION" in (err.value.hint or "")
