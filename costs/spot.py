@@ -94,6 +94,8 @@ def expected_hours(
         mtbf = np.where(rate > 0, 1.0 / np.where(rate > 0, rate, 1.0), np.inf)
         tau = daly_interval(delta, mtbf) if interval_h is None else np.asarray(interval_h, float)
         tau = np.minimum(np.asarray(tau, dtype=float), np.maximum(work, 1e-12))
+        # A free checkpoint makes Daly's interval 0: take the limit (tau -> 0), not 0/0.
+        tau = np.maximum(tau, 1e-9)
         # expm1 keeps precision when (tau + delta) / M is tiny.
         failing = mtbf * np.exp(restart / mtbf) * np.expm1((tau + delta) / mtbf) * work / tau
         calm = work if interval_h is None else work * (1.0 + delta / tau)

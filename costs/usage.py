@@ -11,6 +11,10 @@ Infracost's usage file::
       hours_per_month: 160
     aws-h100-cluster-net-nat:
       processed_gb: 500
+    aws-spot-pool-data-bucket:
+      monitored_objects: 1000000          # Intelligent-Tiering / Autoclass objects >= 128 KB
+      transitions: {INTELLIGENT_TIERING: 20000}   # lifecycle moves per month, by target class
+      noncurrent_gb: 50                   # versions kept by versioning
 
 Fields are checked (pydantic, unknown fields refused); ``check_usage`` then
 refuses names the stack does not declare and fields a resource's pricing rule
@@ -21,12 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
 
 from ailab.core.errors import InputFileError
 from ailab.core.inputs import read_mapping
+from ailab.core.inventory import Resource
 from ailab.costs.scenario_io import field_path
 
 MAX_HOURS_PER_MONTH = 744.0
@@ -43,6 +48,11 @@ class Requests(BaseModel):
     put: float | None = Field(None, ge=0, le=MAX_QUANTITY)
 
 
+TransitionClass = Literal["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR",
+                          "GLACIER", "DEEP_ARCHIVE", "NEARLINE", "COLDLINE", "ARCHIVE"]
+"""Storage classes a lifecycle rule can move objects to (S3, then GCS)."""
+
+
 class ResourceUsage(BaseModel):
     """Monthly usage of one resource."""
 
@@ -52,6 +62,23 @@ class ResourceUsage(BaseModel):
     egress_gb: float | None = Field(None, ge=0, le=MAX_QUANTITY)
     hours_per_month: float | None = Field(None, ge=0, le=MAX_HOURS_PER_MONTH)
     processed_gb: float | None = Field(None, ge=0, le=MAX_QUANTITY)
+    monitored_objects: float | None = Field(None, ge=0, le=MAX_QUANTITY)
+    """Objects of 128 KB or more in S3 Intelligent-Tiering or a GCS Autoclass bucket."""
+    transitions: dict[TransitionClass, Annotated[float, Field(ge=0, le=MAX_QUANTITY)]] | None \
+        = None
+    """Objects moved by lifecycle rules per month, by target storage class."""
+    noncurrent_gb: float | None = Field(None, ge=0, le=MAX_QUANTITY)
+    """GB of noncurrent object versions a versioned bucket keeps."""
+    ia_stored_gb: float | None = Field(None, ge=0, le=MAX_QUANTITY)
+    """EFS: GB in Infrequent Access."""
+    ia_read_gb: float | None = Field(None, ge=0, le=MAX_QUANTITY)
+    ia_write_gb: float | None = Field(None, ge=0, le=MAX_QUANTITY)
+    """EFS: GB read from / tiered into Infrequent Access per month."""
+    read_gb: float | None = Field(None, ge=0, le=MAX_QUANTITY)
+    write_gb: float | None = Field(None, ge=0, le=MAX_QUANTITY)
+    """EFS elastic throughput: GB read and written per month."""
+    backup_gb: float | None = Field(None, ge=0, le=MAX_QUANTITY)
+    """FSx for Lustre: GB of backups kept."""
 
 
 FIELDS = tuple(ResourceUsage.model_fields)
@@ -79,19 +106,19 @@ def load_usage(path: Path) -> dict[str, dict[str, Any]]:
     return parse_usage(read_mapping(path), str(path))
 
 
-def check_usage(usage: dict[str, dict[str, Any]], path: str, resources: Iterable[dict[str, Any]],
+def check_usage(usage: dict[str, dict[str, Any]], path: str, resources: Iterable[Resource],
                 fields_for: Callable[[str], frozenset[str]]) -> None:
     """Every name must be a resource of the stack and every field one its rule reads."""
-    by_name = {r["name"]: r for r in resources if r.get("custom", True)}
+    by_name = {r.name: r for r in resources if r.custom}
     for name, fields in usage.items():
         res = by_name.get(name)
         if res is None:
             near = sorted(n for n in by_name if name.split("-")[-1] in n)[:5]
             hint = f"did you mean: {', '.join(near)}" if near else "run `ailab preview STACK`"
             raise InputFileError(path, name, "no resource of that name in the stack", hint=hint)
-        allowed = fields_for(res["type"])
+        allowed = fields_for(res.type)
         for field in fields:
             if field not in allowed:
                 valid = ", ".join(sorted(allowed)) or "none (it has no usage-dependent cost)"
                 raise InputFileError(path, f"{name}.{field}",
-                                     f"does not apply to {res['type']}; it reads: {valid}")
+                                     f"does not apply to {res.type}; it reads: {valid}")

@@ -11,10 +11,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 _OFFLINE_ENV = {
     "AWS_EC2_METADATA_DISABLED": "true",
-    "NO_GCE_CHECK": "True",
+    "NO_GCE_CHECK": "true",  # google-auth compares with "true"
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
@@ -25,6 +26,8 @@ _OFFLINE_ENV = {
     "PULUMI_SKIP_UPDATE_CHECK": "true",
     "SKYPILOT_DISABLE_USAGE_COLLECTION": "1",
     "MPLBACKEND": "Agg",
+    # A refreshed price table in the user's data directory must not change test results.
+    "AILAB_DATA_DIR": os.path.join(tempfile.gettempdir(), f"ailab-test-data-{os.getpid()}"),
 }
 os.environ.update(_OFFLINE_ENV)
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "GOOGLE_APPLICATION_CREDENTIALS"):

@@ -13,7 +13,7 @@ import importlib
 import typer
 
 from ailab import __version__
-from ailab.cli.common import run_app
+from ailab.cli.common import run_app, warn_stale_prices
 
 app = typer.Typer(
     name="ailab",
@@ -34,6 +34,7 @@ COMMAND_MODULES = [
     "policy",
     "cost",
     "workloads",
+    "usage",
 ]
 
 
@@ -45,11 +46,16 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
     """Infrastructure as code for AI compute: labs, workloads, costs and a janitor."""
+    from ailab.costs import freshness
+
+    freshness.reset()
+    ctx.call_on_close(warn_stale_prices)
 
 
 for _name in COMMAND_MODULES:

@@ -11,14 +11,7 @@ from ailab.cli.common import is_tty, print_json, print_table
 from ailab.core.errors import CatalogError, CatalogRefreshError
 
 CLOUDS = ("aws", "gcp", "lambda", "nebius")
-
-
-def _warn_if_stale() -> None:
-    from ailab.costs.catalog import staleness_warning
-
-    warning = staleness_warning()
-    if warning:
-        typer.echo(warning, err=True)
+LIVE_CLOUDS = ("aws", "gcp", "all")
 
 
 def show(
@@ -30,14 +23,26 @@ def show(
     limit: Annotated[
         int, typer.Option("--limit", help="Rows shown in the table (JSON shows all).")
     ] = 50,
+    issues: Annotated[
+        bool, typer.Option("--issues", help="Show what the catalog checks found when the "
+                           "table was built (dropped rows, spot prices, outliers).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Show accelerator instance prices per region, with their source and date."""
+    """Show accelerator instance prices per region, with their source and date.
+
+    Examples: `ailab catalog show --gpu H100 --cloud aws`; `ailab catalog show --issues
+    --cloud gcp` lists the build log (placeholders, duplicates, missing prices, spot
+    above on-demand, cross-region outliers).
+    """
+    if cloud is not None and cloud not in CLOUDS:
+        raise CatalogError(f"unknown cloud {cloud!r}; known: {', '.join(CLOUDS)}", field="cloud")
+    if issues:
+        _show_issues(gpu, cloud, region, limit, as_json)
+        return
     from ailab.costs.accelerators import canonical_name
     from ailab.costs.catalog import catalog_meta, with_accelerators
 
-    if cloud is not None and cloud not in CLOUDS:
-        raise CatalogError(f"--cloud: unknown cloud {cloud!r}; known: {', '.join(CLOUDS)}")
     rows = with_accelerators()
     if gpu is not None:
         rows = rows[rows["gpu"] == canonical_name(gpu)]
@@ -51,7 +56,6 @@ def show(
             hint="try fewer filters; `ailab catalog accelerators` lists GPUs",
         )
     rows = rows.sort_values(["gpu", "cloud", "price_usd_hr"], kind="stable")
-    _warn_if_stale()
     if as_json:
         records = rows.astype(object).where(rows.notna(), None).to_dict("records")
         print_json({"meta": catalog_meta(), "rows": records})
@@ -63,18 +67,45 @@ def show(
             r["gpu"],
             f"{r['accelerator_count']:g}",
             r["region"],
-            f"{r['price_usd_hr']:.4g}",
+            f"{r['price_usd_hr']:.4g}" + (" *" if r["note"] else ""),
             "" if r["spot_usd_hr"] != r["spot_usd_hr"] else f"{r['spot_usd_hr']:.4g}",
         )
         for r in rows.head(limit).to_dict("records")
     ]
     meta = catalog_meta()
+    noted = int((rows.head(limit)["note"] != "").sum())
     print_table(
         f"{min(limit, len(rows))} of {len(rows)} rows",
         ["cloud", "instance", "gpu", "n", "region", "USD/h", "spot USD/h"],
         table,
-        footer=f"source: {meta.get('source')}, as of {meta.get('as_of')}",
+        footer=f"source: {meta.get('source')}, as of {rows['as_of'].min()}"
+        + (f"; * {noted} rows carry a note from the catalog checks (see --json or --issues)"
+           if noted else ""),
     )
+
+
+def _show_issues(gpu: str | None, cloud: str | None, region: str | None, limit: int,
+                 as_json: bool) -> None:
+    """The build log of the table in use, filtered like the price rows."""
+    from ailab.costs.catalog import build_log, catalog_meta
+
+    log = build_log()
+    if cloud is not None:
+        log = log[log["cloud"] == cloud]
+    if region is not None:
+        log = log[log["region"] == region]
+    if gpu is not None:
+        log = log[log["instance_type"].str.contains(gpu, case=False, regex=False)]
+    counts = {str(k): int(v) for k, v in log["check"].value_counts().sort_index().items()}
+    if as_json:
+        print_json({"meta": catalog_meta(), "counts": counts,
+                    "issues": log.to_dict("records")})
+        return
+    rows = [(r["check"], r["cloud"], r["instance_type"], r["region"], r["zone"], r["detail"],
+             r["action"]) for r in log.head(limit).to_dict("records")]
+    print_table(f"{min(limit, len(log))} of {len(log)} catalog issues",
+                ["check", "cloud", "instance", "region", "zone", "detail", "action"], rows,
+                footer=", ".join(f"{k}: {v}" for k, v in counts.items()) or "no issues")
 
 
 def accelerators_cmd(
@@ -102,12 +133,19 @@ def accelerators_cmd(
 
 
 def refresh(
+    cloud: Annotated[
+        str, typer.Option("--cloud", help="Live source: aws (Price List API and spot price "
+                          "history, needs AWS credentials), gcp (Cloud Billing Catalog API, "
+                          "needs Google credentials) or all.")
+    ] = "all",
     from_dir: Annotated[
         Path | None,
         typer.Option("--from-dir", help="SkyPilot-format catalog directory instead of live APIs."),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", help="Write here (default: embedded).")
+        Path | None, typer.Option("--output", help="Write here (default: the user data "
+                                  "directory, which then takes precedence over the shipped "
+                                  "table).")
     ] = None,
     source: Annotated[
         str | None, typer.Option("--source", help="Source label for --from-dir.")
@@ -117,33 +155,64 @@ def refresh(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Rebuild the price table from live AWS APIs or a SkyPilot-format catalog directory."""
-    from ailab.costs.catalog import PRICES_CSV, clear_cache
-    from ailab.costs.refresh import refresh_from_dir
+    """Rebuild the price table from live AWS/GCP price APIs or a SkyPilot catalog directory.
 
-    target = output or PRICES_CSV
+    Examples: `ailab catalog refresh --cloud aws`; `ailab catalog refresh --from-dir
+    ~/skypilot-catalog/catalogs/v8`. The table, its provenance and its build log are
+    written whole or not at all; nothing is written when a source is unreachable.
+    """
+    from ailab.costs.catalog import clear_cache, user_prices_path
+
+    if cloud not in LIVE_CLOUDS:
+        raise CatalogRefreshError(f"unknown source {cloud!r}; known: {', '.join(LIVE_CLOUDS)}",
+                                  field="cloud")
+    target = output or user_prices_path()
     if from_dir is not None:
+        from ailab.costs.refresh import refresh_from_dir
+
         result = refresh_from_dir(from_dir, target, source, as_of)
     else:
-        result = _refresh_live(target)
+        result = _refresh_live(target, cloud)
     clear_cache()
     if as_json:
         print_json(result)
     else:
         typer.echo(
             f"wrote {result['rows']} rows to {result['output']} "
-            f"({', '.join(f'{c}: {n}' for c, n in result['clouds'].items())})"
+            f"({', '.join(f'{c}: {n}' for c, n in result['clouds'].items())}); checks: "
+            + ", ".join(f"{k} {v}" for k, v in result["checks"].items())
         )
 
 
-def _refresh_live(target: Path) -> dict[str, Any]:
-    """AWS through boto3; other clouds keep their rows. Offline is one clear error."""
+def _unreachable(what: str, exc: Exception, hint: str) -> CatalogRefreshError:
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return CatalogRefreshError(
+        f"live price sources unreachable ({what}: {type(exc).__name__}: {first[:120]})",
+        hint=hint + ", or use --from-dir DIR with a SkyPilot catalog")
+
+
+def _refresh_live(target: Path, cloud: str) -> dict[str, Any]:
+    """AWS through boto3, GCP through google-cloud-billing; other clouds keep their rows.
+    Any SDK, credential or network failure is one clear line and nothing is written."""
+    from ailab.costs.catalog import load_prices
+    from ailab.costs.refresh import write_refreshed
+
+    table = load_prices().copy()
+    sources = []
+    if cloud in ("aws", "all"):
+        table = _live_aws(table)
+        sources.append("AWS Price List API and EC2 spot price history")
+    if cloud in ("gcp", "all"):
+        table = _live_gcp(table)
+        sources.append("GCP Cloud Billing Catalog API")
+    return write_refreshed(table, target, "; ".join(sources) + "; other rows unchanged")
+
+
+def _live_aws(table: Any) -> Any:
     import boto3
 
-    from ailab.costs.catalog import PRICES_CSV, load_prices
-    from ailab.costs.refresh import refresh_aws, write_table
+    from ailab.costs.refresh import refresh_aws
 
-    base = load_prices(PRICES_CSV).copy()
     clients: dict[str, Any] = {}
 
     def ec2_for(region: str) -> Any:
@@ -151,21 +220,27 @@ def _refresh_live(target: Path) -> dict[str, Any]:
 
     try:
         pricing = boto3.client("pricing", region_name="us-east-1")
-        table = refresh_aws(base, pricing, ec2_for)
+        return refresh_aws(table, pricing, ec2_for)
     except CatalogRefreshError:
         raise
-    except Exception as exc:  # any SDK, credential or network failure: one line, nothing written
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        raise CatalogRefreshError(
-            f"live price sources unreachable (AWS Price List: {type(exc).__name__}: {first[:120]})",
-            hint="check network and AWS credentials, or use --from-dir DIR with a SkyPilot catalog",
-        ) from None
-    meta = {
-        "source": "AWS Price List API and EC2 spot price history; other clouds unchanged",
-        "as_of": str(table["as_of"].max()),
-        "method": "ailab.costs.refresh.refresh_aws",
-    }
-    return write_table(table, target, meta)
+    except Exception as exc:  # any SDK, credential or network failure
+        raise _unreachable("AWS Price List", exc, "check network and AWS credentials") from None
+
+
+def _live_gcp(table: Any) -> Any:
+    from google.cloud import billing_v1
+
+    from ailab.costs.refresh_gcp import refresh_gcp
+
+    try:
+        client = billing_v1.CloudCatalogClient()
+        return refresh_gcp(table, lambda service: client.list_skus(parent=service))
+    except CatalogRefreshError:
+        raise
+    except Exception as exc:  # any SDK, credential or network failure
+        raise _unreachable("GCP Cloud Billing Catalog", exc,
+                           "check network and Google application-default credentials "
+                           "(`gcloud auth application-default login`)") from None
 
 
 def register(app: typer.Typer) -> None:

@@ -56,8 +56,23 @@ def is_tty() -> bool:
 
 
 def print_json(data: Any) -> None:
-    """Write one JSON document to stdout (numbers stay numbers, NaN is refused)."""
+    """Write one JSON document to stdout (numbers stay numbers, NaN is refused).
+
+    A document built from price tables carries their dates (``price_tables``)."""
+    from ailab.costs import freshness
+
+    tables = freshness.used_json()
+    if tables and isinstance(data, dict) and "price_tables" not in data:
+        data = {**data, "price_tables": tables}
     typer.echo(json.dumps(data, indent=2, default=_json_default, allow_nan=False))
+
+
+def warn_stale_prices() -> None:
+    """After a command: one stderr line per price table it used that is over 30 days old."""
+    from ailab.costs import freshness
+
+    for line in freshness.warnings():
+        typer.echo(line, err=True)
 
 
 def _json_default(value: Any) -> Any:

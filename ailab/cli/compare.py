@@ -23,13 +23,9 @@ def compare_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Rank cloud, on-prem and hybrid plans by total cost, with per-month costs."""
-    from ailab.costs.catalog import staleness_warning
     from ailab.costs.compare import compare, load_plan
 
     result = compare(load_plan(plan_file))
-    warning = staleness_warning()
-    if warning:
-        typer.echo(warning, err=True)
     if chart is not None or report is not None:
         png = render_chart(result, top)
         if chart is not None:
@@ -56,6 +52,26 @@ def compare_cmd(
         ["#", "kind", "plan", "total USD", "USD/month"],
         rows,
     )
+    for line in _notes(result):
+        typer.echo(line)
+
+
+def _notes(result: dict[str, Any]) -> list[str]:
+    """What the table cannot show: where whole jobs went, break-even, rejected options."""
+    lines = []
+    hybrid = next((p for p in result["plans"] if p["kind"] == "hybrid"), None)
+    if hybrid is not None:
+        lines.append(f"Hybrid: {result['hybrid_rule']}.")
+        lines += [f"  #{hybrid['rank']}: {j['job']} ({j['gpus']} GPUs, {j['gpu_hours']:,.0f} "
+                  f"GPU-hours) -> {j['site']}: {j['reason']}" for j in hybrid["jobs"]]
+    onprem = next((p for p in result["plans"] if p["kind"] == "onprem"), None)
+    if onprem is not None:
+        details = onprem["details"]
+        lines.append(f"On-prem: {details['break_even_reason']} (vs "
+                     f"${details['vs_usd_per_gpu_hour']:.2f}/GPU-hour); it runs at "
+                     f"{details['utilisation']:.0%}; {details['capital']}.")
+    lines += [f"Not a plan: {r['name']}: {r['reason']}." for r in result.get("rejected", [])]
+    return lines
 
 
 def render_chart(result: dict[str, Any], top: int = 20) -> bytes:

@@ -19,6 +19,7 @@ import typer
 from ailab.cli.common import print_json, print_table
 
 if TYPE_CHECKING:
+    from ailab.core.inventory import Inventory, Resource
     from ailab.costs.stack_pricing import CostDiff, StackCost
 
 
@@ -30,11 +31,12 @@ class OutputFormat(StrEnum):
 
 
 USAGE_HELP = "Usage file: YAML keyed by resource name (stored_gb, requests, egress_gb, " \
-             "hours_per_month, processed_gb)."
+             "hours_per_month, processed_gb, monitored_objects, transitions, noncurrent_gb, " \
+             "ia_stored_gb, ia_read_gb, ia_write_gb, read_gb, write_gb, backup_gb)."
 FORMAT_HELP = "table (terminal) or markdown (a pull-request comment)."
 
 
-def _usage(path: Path | None, resources: list[dict[str, Any]],
+def _usage(path: Path | None, resources: list[Resource],
            also_known: set[str] | None = None) -> dict[str, dict[str, Any]]:
     """Load and check a usage file against a stack's resources. Names in
     ``also_known`` (the other side of a comparison) are skipped, not refused."""
@@ -43,19 +45,19 @@ def _usage(path: Path | None, resources: list[dict[str, Any]],
     from ailab.costs.stack_pricing.registry import usage_fields_for
     from ailab.costs.usage import check_usage, load_usage
 
-    names = {r["name"] for r in resources}
+    names = {r.name for r in resources}
     usage = {k: v for k, v in load_usage(path).items()
              if k in names or k not in (also_known or set())}
     check_usage(usage, str(path), resources, usage_fields_for)
     return usage
 
 
-def price_document(doc: dict[str, Any], usage_path: Path | None,
-                   also_known: set[str] | None = None) -> StackCost:
-    """Price an inventory document with an optional usage file."""
+def price_stack(inventory: Inventory, usage_path: Path | None,
+                also_known: set[str] | None = None) -> StackCost:
+    """Price an inventory with an optional usage file."""
     from ailab.costs.stack_pricing import price_inventory
 
-    return price_inventory(doc, _usage(usage_path, doc["resources"], also_known))
+    return price_inventory(inventory, _usage(usage_path, inventory.resources, also_known))
 
 
 def _read_baseline(path: Path) -> StackCost:
@@ -95,14 +97,14 @@ class PricedPreview:
             print_diff_table(self.diff)
 
 
-def priced_preview(doc: dict[str, Any], cost: bool, fmt: OutputFormat, usage: Path | None,
+def priced_preview(inventory: Inventory, cost: bool, fmt: OutputFormat, usage: Path | None,
                    compare_to: Path | None) -> PricedPreview | None:
     """What ``ailab preview --cost`` adds; None when no cost option was given."""
     if not (cost or fmt is OutputFormat.markdown or usage or compare_to):
         return None
     from ailab.costs.stack_pricing import diff_costs
 
-    priced = price_document(doc, usage)
+    priced = price_stack(inventory, usage)
     diff = diff_costs(_read_baseline(compare_to), priced) if compare_to else None
     return PricedPreview(priced, diff, fmt)
 
@@ -165,15 +167,15 @@ def cost(
     from ailab.costs.stack_pricing import diff_costs
 
     docs = load_preview(from_pulumi_preview, region)
-    names_after = {r["name"] for r in docs.after["resources"]}
-    names_before = {r["name"] for r in docs.before["resources"]}
-    after = price_document(docs.after, usage, names_before)
-    before = price_document(docs.before, usage, names_after)
-    diff = diff_costs(before, after) if docs.before["resources"] else None
+    names_after = {r.name for r in docs.after.resources}
+    names_before = {r.name for r in docs.before.resources}
+    after = price_stack(docs.after, usage, names_before)
+    before = price_stack(docs.before, usage, names_after)
+    diff = diff_costs(before, after) if docs.before.resources else None
     if json_out:
         from ailab.costs.stack_pricing import priced_document
 
-        doc = priced_document(docs.after, after)
+        doc = priced_document(docs.after.to_json(), after)
         for res in doc["resources"]:
             res["op"] = docs.ops.get(res["name"], "")
         if diff is not None:
@@ -207,9 +209,10 @@ def diff(
     from ailab.costs.stack_pricing import diff_costs, price_inventory
     from ailab.infra.preview import preview_stack
 
-    docs = [preview_stack(name, stacks_dir).to_json() for name in (stack_a, stack_b)]
-    usage_a, usage_b = _usage_pair(usage, docs[0], docs[1])
-    result = diff_costs(price_inventory(docs[0], usage_a), price_inventory(docs[1], usage_b))
+    stacks = [preview_stack(name, stacks_dir) for name in (stack_a, stack_b)]
+    usage_a, usage_b = _usage_pair(usage, stacks[0], stacks[1])
+    result = diff_costs(price_inventory(stacks[0], usage_a),
+                        price_inventory(stacks[1], usage_b))
     if json_out:
         print_json(result.to_json())
         return
@@ -221,7 +224,7 @@ def diff(
     print_diff_table(result)
 
 
-def _usage_pair(path: Path | None, doc_a: dict[str, Any], doc_b: dict[str, Any]
+def _usage_pair(path: Path | None, doc_a: Inventory, doc_b: Inventory
                 ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """One usage file for two stacks: a name written with either stack's prefix
     applies to the matching resource of both."""
@@ -234,18 +237,18 @@ def _usage_pair(path: Path | None, doc_a: dict[str, Any], doc_b: dict[str, Any]
     raw = load_usage(path)
     out = []
     for doc, other in ((doc_a, doc_b), (doc_b, doc_a)):
-        stack, names = doc["stack"], {r["name"] for r in doc["resources"]}
+        stack, names = doc.stack, {r.name for r in doc.resources}
         mine = {}
         for key, value in raw.items():
-            name = stack + key.removeprefix(other["stack"]) if key.startswith(
-                other["stack"] + "-") else key
+            name = stack + key.removeprefix(other.stack) if key.startswith(
+                other.stack + "-") else key
             if name in names:
                 mine[name] = value
-        check_usage(mine, str(path), doc["resources"], usage_fields_for)
+        check_usage(mine, str(path), doc.resources, usage_fields_for)
         out.append(mine)
     for key in raw:
-        base = key.removeprefix(doc_a["stack"]).removeprefix(doc_b["stack"])
-        if not any(doc["stack"] + base in out[i] or key in out[i]
+        base = key.removeprefix(doc_a.stack).removeprefix(doc_b.stack)
+        if not any(doc.stack + base in out[i] or key in out[i]
                    for i, doc in enumerate((doc_a, doc_b))):
             raise InputFileError(str(path), key, "no resource of that name in either stack")
     return out[0], out[1]

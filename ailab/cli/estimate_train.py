@@ -3,8 +3,12 @@
 The flags and the JSON keys (``total_flops``, ``gpu_hours``, ``wall_hours``,
 ``mfu``, ``plans``: ``{cloud, region, instance_type, nodes, spot, hourly_usd,
 wall_hours, cost_usd}`` sorted by ``cost_usd``) are a stable contract: other
-tools call this command. The calibration file format is documented in
-``costs/training.py``.
+tools call this command. Added beside them: ``gpu_hours_p10``/``_p90``,
+``wall_hours_p10``/``_p90``, ``dominant_assumption``, ``mfu_terms``, ``goodput``,
+and per plan ``gpus_per_node``, ``fabric``, ``in_node``, ``gpu_hours``, ``mfu``,
+``cost_usd_p10``/``_p90`` and ``warning``. The calibration file format is
+documented in ``costs/training.py``; the efficiency model in
+``costs/efficiency.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ CLOUDS = ("aws", "gcp", "lambda", "nebius")
 MAX_RATE = 100.0
 """Interruptions per instance-hour: far above any spot market (the worst Spot Advisor
 bucket is >20 % a month)."""
+MIN_RATE = 1e-6
+"""Below one interruption in a million instance-hours a rate is zero for any run, and
+the optimal checkpoint interval (its inverse square root) stops being a number."""
 MAX_MINUTES = 525_600.0
 """A year, in minutes: the longest checkpoint, restart or interval taken."""
 
@@ -34,10 +41,13 @@ def _spot_policy(
 ) -> Any:
     from ailab.core.inputs import parse_number
     from ailab.costs.spot import bucket_rate
-    from ailab.costs.training import SpotPolicy
+    from ailab.costs.training_plans import SpotPolicy
 
     if rate is not None:
         parse_number(rate, "interruption_rate", minimum=0, maximum=MAX_RATE, error=EstimateError)
+        if 0 < rate < MIN_RATE:
+            raise EstimateError(f"must be 0 or at least {MIN_RATE:g}, got {rate:g}",
+                                field="interruption_rate")
     for field, value in (("checkpoint_minutes", ckpt_min), ("restart_minutes", restart_min)):
         if value is not None:
             parse_number(value, field, minimum=0, maximum=MAX_MINUTES, error=EstimateError)
@@ -78,6 +88,20 @@ def register_estimate(group: typer.Typer) -> None:
         ] = None,
         seq_len: Annotated[int | None, typer.Option("--seq-len", help="Sequence length.")] = None,
         d_model: Annotated[int | None, typer.Option("--d-model", help="Hidden size.")] = None,
+        active_params: Annotated[
+            float | None,
+            typer.Option("--active-params",
+                         help="Parameters each token uses (mixture-of-experts), e.g. 37e9."),
+        ] = None,
+        precision: Annotated[
+            str, typer.Option("--precision", help="bf16, fp16 or fp8 (FP8 GEMMs).")
+        ] = "bf16",
+        allow_slow_network: Annotated[
+            bool,
+            typer.Option("--allow-slow-network",
+                         help="Also price multi-node plans on types without a fabric "
+                              "(penalised, with a warning)."),
+        ] = False,
         bucket: Annotated[
             str,
             typer.Option(
@@ -107,21 +131,25 @@ def register_estimate(group: typer.Typer) -> None:
         top: Annotated[int, typer.Option("--top", help="Plans shown in the table.")] = 15,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
-        """Estimate FLOPs, GPU-hours, wall time and cost of a training run in every region."""
-        from ailab.costs.catalog import staleness_warning
-        from ailab.costs.training import TrainingJob, estimate_training, load_calibration
+        """Estimate FLOPs, GPU-hours, wall time and cost of a training run in every region.
+
+        Plans are clusters that could run the job: more than one node only on
+        types with a fabric. Example:
+        ailab estimate train --params 671e9 --active-params 37e9 --tokens 14.8e12
+        --gpu H100 --gpus 2048 --precision fp8
+        """
+        from ailab.costs.training import TrainingJob, load_calibration
+        from ailab.costs.training_estimate import estimate_training
 
         if cloud is not None and cloud not in CLOUDS:
             raise EstimateError(f"--cloud: unknown cloud {cloud!r}; known: {', '.join(CLOUDS)}")
-        job = TrainingJob(params, tokens, layers, seq_len, d_model)
+        job = TrainingJob(params, tokens, layers, seq_len, d_model, active_params, precision)
         cal = load_calibration(calibration) if calibration is not None else None
         policy = _spot_policy(bucket, rate, ckpt_min, restart_min, interval_min) if spot else None
         result = estimate_training(
-            job, gpu, gpus, mfu=mfu, calibration=cal, spot=policy, cloud=cloud, region=region
+            job, gpu, gpus, mfu=mfu, calibration=cal, spot=policy, cloud=cloud, region=region,
+            allow_slow_network=allow_slow_network,
         )
-        warning = staleness_warning()
-        if warning:
-            typer.echo(warning, err=True)
         if as_json:
             print_json(result)
         else:
@@ -129,31 +157,68 @@ def register_estimate(group: typer.Typer) -> None:
 
 
 def _print(result: dict[str, Any], top: int) -> None:
-    plans = result["plans"]
     typer.echo(
-        f"{result['params']:.3g} params x {result['tokens']:.3g} tokens on {result['gpus']} x "
-        f"{result['gpu']}: {result['total_flops']:.3g} FLOPs, MFU {result['mfu']:.3f} "
-        f"({result['mfu_source']}), scaling {result['scaling_efficiency']:.2f} at "
-        f"{result['nodes']} nodes\n{result['gpu_hours']:,.0f} GPU-hours, "
-        f"{result['wall_hours']:,.1f} h wall; memory needs >= {result['min_gpus']} GPUs"
+        f"{result['params']:.3g} params ({result['active_params']:.3g} active) x "
+        f"{result['tokens']:.3g} tokens on {result['gpus']} x {result['gpu']}: "
+        f"{result['total_flops']:.3g} FLOPs\n"
+        f"{result['gpu_hours']:,.0f} GPU-hours (P10-P90 {result['gpu_hours_p10']:,.0f}-"
+        f"{result['gpu_hours_p90']:,.0f}), {result['wall_hours']:,.1f} h wall "
+        f"({result['wall_hours_p10']:,.1f}-{result['wall_hours_p90']:,.1f}) on "
+        f"{result['nodes']} x {result['gpus_per_node']} GPUs over {result['fabric']} "
+        f"({result['reference_instance_type']})\n"
+        f"MFU {result['mfu']:.3f} ({result['mfu_source']}) x goodput {result['goodput']:.3f}; "
+        f"the range is dominated by: {result['dominant_assumption_label']}\n"
+        f"memory needs >= {result['min_gpus']} GPUs"
     )
     rows = [
         (
             p["cloud"],
-            p["region"],
+            _regions(p, count),
             p["instance_type"],
             p["nodes"],
+            p["gpus_per_node"],
+            p["fabric"] + (" (!)" if p["warning"] else ""),
             "spot" if p["spot"] else "od",
             f"{p['hourly_usd']:,.2f}",
             f"{p['wall_hours']:,.1f}",
             f"{p['cost_usd']:,.0f}",
+            f"{p['cost_usd_p10']:,.0f}-{p['cost_usd_p90']:,.0f}",
         )
-        for p in plans[:top]
+        for p, count in _distinct(result["plans"])[:top]
     ]
-    source = f"prices: {plans[0]['source']} as of {plans[0]['as_of']}" if plans else None
+    plans = result["plans"]
+    footer = f"prices: {plans[0]['source']} as of {plans[0]['as_of']}" if plans else None
+    warned = next((p["warning"] for p in plans if p["warning"]), "")
+    if warned:
+        footer = f"(!) {warned}; {footer}"
     print_table(
-        f"Cheapest {min(top, len(plans))} of {len(plans)} plans",
-        ["cloud", "region", "instance", "nodes", "buy", "USD/h", "wall h", "cost USD"],
+        f"Cheapest {len(rows)} of {len(plans)} plans (identical plans in other regions folded)",
+        ["cloud", "region", "instance", "nodes", "GPUs/node", "fabric", "buy", "USD/h", "wall h",
+         "cost USD", "P10-P90 USD"],
         rows,
-        footer=source,
+        footer=footer,
     )
+
+
+def _key(plan: dict[str, Any]) -> tuple[Any, ...]:
+    return (plan["cloud"], plan["instance_type"], plan["nodes"], plan["spot"],
+            round(plan["cost_usd"], 2))
+
+
+def _distinct(plans: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
+    """The first of each run of plans identical but for the region, with how many there are."""
+    out: list[tuple[dict[str, Any], int]] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    for plan in plans:
+        key = _key(plan)
+        if key in seen:
+            first, count = out[seen[key]]
+            out[seen[key]] = (first, count + 1)
+            continue
+        seen[key] = len(out)
+        out.append((plan, 1))
+    return out
+
+
+def _regions(plan: dict[str, Any], count: int) -> str:
+    return plan["region"] if count == 1 else f"{plan['region']} +{count - 1}"

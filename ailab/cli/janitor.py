@@ -1,4 +1,8 @@
-"""``ailab janitor scan|clean``: find idle resources, price the waste, remove it safely."""
+"""``ailab janitor scan|clean``: find idle resources, price the waste, remove it safely.
+
+Exit codes: 0 clean run, 1 partial failure (a scan error or a failed action,
+reported), 2 bad input or usage, 3 another run holds the lease (nothing done).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,18 @@ from typing import Any
 import typer
 
 from ailab.cli.common import print_json, print_table
-from ailab.core.errors import JanitorError
+from ailab.core.errors import ExitCode, JanitorError
 
 CLOUDS = ("aws", "gcp", "all")
 
 _REGION = typer.Option(None, "--region", "-r", metavar="REGION",
-                       help="Region to scan (repeatable), or 'all'. Default: AWS_REGION.")
-_POLICY = typer.Option(None, "--policy", "-p", metavar="FILE",
-                       help="Policy YAML (rules, thresholds, allowlist). Default: built-in.")
+                       help="Region to scan (repeatable), or 'all'. Default: AWS_REGION, "
+                            "AWS_DEFAULT_REGION or the profile's region.")
+_CONFIG = typer.Option(None, "--config", "-c", metavar="FILE",
+                       help="Janitor config YAML (rules, thresholds, allowlist, lease "
+                            "bucket). Default: built-in.")
+_POLICY = typer.Option(None, "--policy", "-p", metavar="FILE", hidden=True,
+                       help="Deprecated spelling of --config.")
 _CLOUD = typer.Option("aws", "--cloud", metavar="CLOUD", help="aws, gcp or all.")
 _PROJECT = typer.Option(None, "--project", metavar="PROJECT",
                         help="GCP project. Default: GOOGLE_CLOUD_PROJECT or ADC.")
@@ -44,50 +52,67 @@ def _drivers(cloud: str, project: str | None) -> list[Any]:
     return drivers
 
 
-def _run(mode: str, regions: list[str] | None, policy_file: Path | None, cloud: str,
+def _config_file(config: Path | None, policy: Path | None) -> Path | None:
+    if policy is not None:
+        typer.echo("warning: --policy is deprecated; use --config", err=True)
+        if config is not None:
+            raise JanitorError("--config and --policy name the same file; give --config only")
+    return config if config is not None else policy
+
+
+def _run(mode: str, regions: list[str] | None, config_file: Path | None, cloud: str,
          project: str | None, as_json: bool, no_snapshot: bool = False) -> None:
     from ailab.janitor.config import load_policy
     from ailab.janitor.engine import RunOptions, run
     from ailab.janitor.report import COLUMNS, footer, rows, to_json
 
-    policy = load_policy(policy_file)
-    report = run(_drivers(cloud, project), policy,
+    config = load_policy(config_file)
+    report = run(_drivers(cloud, project), config,
                  RunOptions(mode=mode, regions=regions, final_snapshot=not no_snapshot))
     if as_json:
         print_json(to_json(report))
     else:
-        print_table(f"janitor {mode} ({policy.source})", COLUMNS, rows(report), footer(report))
+        print_table(f"janitor {mode} ({config.source})", COLUMNS, rows(report), footer(report))
     if not report.ok:
         for err in report.errors:
             typer.echo(f"error: {err.cloud} {err.region} {err.step}: {err.message}", err=True)
         failed = sum(1 for f in report.findings if f.status.value == "failed")
         typer.echo(f"error: {len(report.errors)} scan error(s), {failed} failed action(s)",
                    err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILED)
 
 
 def register(app: typer.Typer) -> None:
     """Attach the ``janitor`` group to the root app."""
-    group = typer.Typer(help="Find idle cloud resources, price the waste, remove it safely.",
+    group = typer.Typer(help="Find idle cloud resources, price the waste, remove it safely. "
+                             "Exit codes: 0 clean, 1 partial failure, 2 bad input, "
+                             "3 another run holds the lease.",
                         no_args_is_help=True)
 
     @group.command("scan")
-    def scan(region: list[str] | None = _REGION, policy: Path | None = _POLICY,
-             cloud: str = _CLOUD, project: str | None = _PROJECT,
-             as_json: bool = _JSON) -> None:
-        """Read-only: list idle and expired resources, their evidence and monthly waste."""
-        _run("scan", region, policy, cloud, project, as_json)
+    def scan(region: list[str] | None = _REGION, config: Path | None = _CONFIG,
+             policy: Path | None = _POLICY, cloud: str = _CLOUD,
+             project: str | None = _PROJECT, as_json: bool = _JSON) -> None:
+        """Read-only: list idle and expired resources, their evidence and monthly waste.
+
+        Example: ailab janitor scan --region us-east-1 --config janitor.yaml
+        """
+        _run("scan", region, _config_file(config, policy), cloud, project, as_json)
 
     @group.command("clean")
-    def clean(region: list[str] | None = _REGION, policy: Path | None = _POLICY,
-              cloud: str = _CLOUD, project: str | None = _PROJECT, as_json: bool = _JSON,
+    def clean(region: list[str] | None = _REGION, config: Path | None = _CONFIG,
+              policy: Path | None = _POLICY, cloud: str = _CLOUD,
+              project: str | None = _PROJECT, as_json: bool = _JSON,
               yes: bool = typer.Option(False, "--yes", help="Really mark and act (default: "
                                        "dry run)."),
               no_snapshot: bool = typer.Option(False, "--no-snapshot",
                                                help="Delete EBS volumes without a final "
                                                     "snapshot.")) -> None:
-        """Mark candidates, and act on those whose mark is due. Dry run unless --yes."""
-        _run("execute" if yes else "dry-run", region, policy, cloud, project, as_json,
-             no_snapshot)
+        """Mark candidates, and act on those whose mark is due. Dry run unless --yes.
+
+        Example: ailab janitor clean --config janitor.yaml --yes
+        """
+        _run("execute" if yes else "dry-run", region, _config_file(config, policy), cloud,
+             project, as_json, no_snapshot)
 
     app.add_typer(group, name="janitor")

@@ -36,7 +36,7 @@ def preview(
     from ailab.infra.summary import summarize
 
     inventory = preview_stack(stack, stacks_dir)
-    priced = priced_preview(inventory.to_json(), cost, fmt, usage, compare_to)
+    priced = priced_preview(inventory, cost, fmt, usage, compare_to)
     if policy:
         from ailab.cli.policy import evaluate_preview, fail_on_mandatory, print_violations
 

@@ -132,7 +132,9 @@ list of every region is cut, never printed whole."""
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(str(text).split("\n")) if "\n" in str(text) else str(text)
+    """One line (every line break a space: \\n, \\r, \\x85, \\u2028...) of at most ``limit``."""
+    lines = str(text).splitlines()
+    text = " ".join(lines) if len(lines) > 1 else str(text).rstrip("\r\n")
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -26,22 +26,29 @@ class TagKeys:
     node_rank: str
     janitor_mark: str
     janitor_final_snapshot: str
+    janitor_run: str
 
 
 AWS = TagKeys(stack="ailab:stack", owner="ailab:owner", expires="ailab:expires",
               protect="ailab:protect", spot_exempt="ailab:spot-exempt",
               node_rank="ailab:node-rank", janitor_mark="ailab:janitor-marked",
-              janitor_final_snapshot="ailab:janitor-final-snapshot-of")
+              janitor_final_snapshot="ailab:janitor-final-snapshot-of",
+              janitor_run="ailab:janitor-run")
 GCP = TagKeys(stack="ailab-stack", owner="ailab-owner", expires="ailab-expires",
               protect="ailab-protect", spot_exempt="ailab-spot-exempt",
               node_rank="ailab-node-rank", janitor_mark="ailab-janitor-marked",
-              janitor_final_snapshot="ailab-janitor-final-snapshot-of")
+              janitor_final_snapshot="ailab-janitor-final-snapshot-of",
+              janitor_run="ailab-janitor-run")
 
 KEYS: dict[str, TagKeys] = {"aws": AWS, "gcp": GCP}
 
 # GCE instance metadata keys the idle watchdog reads at every sample.
 GCP_IDLE_MINUTES = "ailab-idle-minutes"
 GCP_IDLE_GPU_PERCENT = "ailab-idle-gpu-percent"
+# EC2 tags saying an on-machine idle watchdog stops the instance (and its thresholds).
+AWS_IDLE_MINUTES = "ailab:idle-minutes"
+AWS_IDLE_GPU_PERCENT = "ailab:idle-gpu-percent"
+AWS_IDLE_CPU_PERCENT = "ailab:idle-cpu-percent"
 GCP_GPUDIRECT = "ailab-gpudirect"
 
 

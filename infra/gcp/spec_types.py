@@ -15,7 +15,7 @@ from ailab.infra.machines import MachineGroup
 class GcpNetworkSpec:
     subnet_cidr: str
     ssh_sources: tuple[str, ...]
-    """sshCidr, or the IAP TCP-forwarding range when no sshCidr is set."""
+    """The IAP TCP-forwarding range, and sshCidr for VMs with an external IP."""
     gpu_nic_cidrs: tuple[str, ...]
     """One /24 per extra A3 GPU NIC network (empty without a GPUDirect cluster)."""
 
@@ -128,6 +128,10 @@ class GcpLabSpec:
     image_project: str
     spot_exempt: str | None = None
     """Why on-demand accelerators are intended (``ailab:spotExempt``), labelled on them."""
+
+    def monthly_budget(self) -> float | None:
+        """``budgetMonthlyUsd`` when the stack declares a budget."""
+        return float(self.budget.monthly_usd) if self.budget is not None else None
 
     def machine_groups(self) -> list[MachineGroup]:
         """Stand-alone VMs, the cluster, TPU slices, then the spot pool (a SPOT template)."""

@@ -43,14 +43,15 @@ def ec2(name: str = "vm", **props: Any) -> Resource:
     return r(tokens.AWS_EC2_INSTANCE, name, **{**base, **props})
 
 
-def alarm(instance: str = "vm", **inputs: Any) -> Resource:
+def alarm(instance: str = "vm", name: str | None = None, **inputs: Any) -> Resource:
     base = {"alarmActions": ["arn:aws:automate:us-east-1:ec2:stop"],
             "dimensions": {"InstanceId": f"{instance}-id"}, "namespace": "CWAgent",
             "metricName": "nvidia_smi_utilization_gpu", "comparisonOperator": "LessThanThreshold",
             "threshold": 10, "treatMissingData": "notBreaching"}
     props = {k: v for k, v in {**base, **inputs}.items() if v is not None}
     links = {"metricQueries" if "metricQueries" in props else "dimensions": {instance}}
-    return r(tokens.AWS_CLOUDWATCH_METRIC_ALARM, f"{instance}-idle", deps=links, **props)
+    return r(tokens.AWS_CLOUDWATCH_METRIC_ALARM, name or f"{instance}-idle", deps=links,
+             **props)
 
 
 def budget() -> Resource:
@@ -361,6 +362,15 @@ CASES: dict[str, list[tuple[str, list[Resource], list[Resource]]]] = {
     ],
     "gpu-auto-stop": [
         ("ec2", [ec2()], [ec2(), alarm()]),
+        ("cpu-only-alarm", [ec2(), alarm(namespace="AWS/EC2", metricName="CPUUtilization")],
+         [ec2(), alarm()]),
+        ("cpu-alarm-beside-a-gpu-alarm",
+         [ec2(), alarm(), alarm("vm", namespace="AWS/EC2", metricName="CPUUtilization",
+                               name="vm-cpu")],
+         [ec2(), alarm()]),
+        ("watchdog", [ec2(tags={**TAGS, "ailab:idle-minutes": "0"})],
+         [ec2(tags={**TAGS, "ailab:idle-minutes": "60", "ailab:idle-gpu-percent": "10",
+                    "ailab:idle-cpu-percent": "20"})]),
         ("gce", [gce(metadata={**OSLOGIN, "ailab-idle-minutes": "0"})], [gce()]),
         ("gce-watchdog-not-installed", [gce(metadata={**OSLOGIN, "startup-script": ""})],
          [gce()]),
@@ -391,7 +401,6 @@ CASES: dict[str, list[tuple[str, list[Resource], list[Resource]]]] = {
          [r(tokens.AWS_EC2_LAUNCH_TEMPLATE, "lt", instanceType="p5.48xlarge"),
           ec2(instanceType=None, launchTemplate={"id": "lt-id"}, deps={"launchTemplate": {"lt"}}),
           alarm()]),
-        ("aws-watchdog", [ec2(userData="#!/bin/bash\n")], [ec2(userData=WATCHDOG)]),
     ],
     "efs-in-transit-tls": [
         ("nfs4", [ec2(userData=EFS_NFS)], [ec2(userData=EFS_TLS)]),
