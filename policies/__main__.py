@@ -24,9 +24,11 @@ PACK_NAME = "ailab-guardrails"
 def main() -> PolicyPack:
     """Build (and, under the Pulumi engine, serve) the policy pack."""
     return PolicyPack(name=PACK_NAME, policies=build_policies(),
-                      description="ailab guardrails: encryption, public access, IMDSv2, "
-                                  "network exposure, IAM, GCE identity, tags, spot, budgets, "
-                                  "auto-stop, allowed instance types, data retention.")
+                      description="ailab guardrails: encryption at rest and in transit, "
+                                  "public access, IMDSv2, network exposure, IAM, GCE "
+                                  "identity, shared file systems, tags, spot, budgets and "
+                                  "the priced forecast, auto-stop, allowed instance types, "
+                                  "data retention.")
 
 
 if __name__ == "__main__":
