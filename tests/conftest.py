@@ -57,16 +57,18 @@ def preview() -> Callable[..., Any]:
     return run
 
 
-Cli = Callable[[list[str]], tuple[int, str, str]]
+Cli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """Run the ``ailab`` console-script entry point in-process: exit code, stdout, stderr."""
+    """Run the ``ailab`` console-script entry point in-process: exit code, stdout, stderr.
+    Output is not a terminal, so tables are ``width`` columns wide (``$COLUMNS``)."""
 
-    def run(args: list[str]) -> tuple[int, str, str]:
+    def run(args: list[str], width: int = 200) -> tuple[int, str, str]:
         from ailab.cli import main
 
+        monkeypatch.setenv("COLUMNS", str(width))
         monkeypatch.setattr(sys, "argv", ["ailab", *args])
         with pytest.raises(SystemExit) as exc:
             main()

@@ -13,13 +13,14 @@ import importlib
 import typer
 
 from ailab import __version__
-from ailab.cli.common import run_app
+from ailab.cli import options
+from ailab.cli.common import SETTINGS, run_app
 
 app = typer.Typer(
     name="ailab",
     help="Infrastructure as code for AI compute: labs, workloads, costs and a janitor.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -43,13 +44,28 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+EXIT_CODES = ("Exit codes: 0 ok, 1 policy violation or partial failure, 2 bad input or "
+              "usage, 3 another janitor run holds the lease, 70 internal error (one line; "
+              "the traceback is written to a file), 130 interrupted.")
+
+
+@app.callback(epilog=options.examples(
+    "ailab doctor", "ailab preview aws-gpu-lab --cost", "ailab estimate train --params 7e9 "
+    "--tokens 2e12 --gpu H100 --gpus 256", "ailab --install-completion") + "\n\n" + EXIT_CODES)
 def _root(
+    quiet: options.Quiet = False,
+    no_color: options.NoColor = False,
+    project_dir: options.ProjectDir = None,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
     """Infrastructure as code for AI compute: labs, workloads, costs and a janitor."""
+    from ailab.core.project import set_project_dir
+
+    SETTINGS.quiet = quiet
+    SETTINGS.no_color = no_color
+    set_project_dir(project_dir)
 
 
 for _name in COMMAND_MODULES:
@@ -57,5 +73,5 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    """Console-script entry point: run the app, turning domain errors into one line."""
+    """Console-script entry point: run the app; every outcome is one exit code."""
     run_app(app)

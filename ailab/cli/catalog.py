@@ -54,7 +54,7 @@ def show(
     _warn_if_stale()
     if as_json:
         records = rows.astype(object).where(rows.notna(), None).to_dict("records")
-        print_json({"meta": catalog_meta(), "rows": records})
+        print_json({"meta": catalog_meta(), "rows": records}, "catalog")
         return
     table = [
         (
@@ -85,7 +85,7 @@ def accelerators_cmd(
 
     frame = specs_frame()
     if as_json:
-        print_json(frame.to_dict("records"))
+        print_json({"accelerators": frame.to_dict("records")}, "accelerators")
         return
     rows = [
         (
@@ -128,7 +128,7 @@ def refresh(
         result = _refresh_live(target)
     clear_cache()
     if as_json:
-        print_json(result)
+        print_json(result, "catalog-refresh")
     else:
         typer.echo(
             f"wrote {result['rows']} rows to {result['output']} "

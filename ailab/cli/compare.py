@@ -37,7 +37,7 @@ def compare_cmd(
         if report is not None:
             report.write_text(render_html(result, png))
     if as_json:
-        print_json(result)
+        print_json(result, "compare")
         return
     rows = [
         (

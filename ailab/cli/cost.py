@@ -178,7 +178,7 @@ def cost(
             res["op"] = docs.ops.get(res["name"], "")
         if diff is not None:
             doc["cost_diff"] = diff.to_json()
-        print_json(doc)
+        print_json(doc, "cost")
         return
     if fmt is OutputFormat.markdown:
         PricedPreview(after, diff, fmt).print()
@@ -211,7 +211,7 @@ def diff(
     usage_a, usage_b = _usage_pair(usage, docs[0], docs[1])
     result = diff_costs(price_inventory(docs[0], usage_a), price_inventory(docs[1], usage_b))
     if json_out:
-        print_json(result.to_json())
+        print_json(result.to_json(), "cost-diff")
         return
     if fmt is OutputFormat.markdown:
         from ailab.costs.stack_pricing.render import diff_markdown

@@ -37,7 +37,7 @@ def register_estimate(group: typer.Typer) -> None:
             serve_chart(est, str(chart))
         data = est.as_dict()
         if json_out:
-            print_json(data)
+            print_json(data, "estimate-serve")
             return
         rows = [(p["name"], f"{p['replica_hours']:,.1f}", f"${p['cost_usd']:,.2f}",
                  f"{p['overload_minutes']:,.0f}", f"{p['saving_vs_peak_pct']:.1f}%")

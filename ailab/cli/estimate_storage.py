@@ -36,7 +36,7 @@ def register_estimate(group: typer.Typer) -> None:
         if chart is not None:
             storage_chart(est, str(chart))
         if json_out:
-            print_json(est.as_dict())
+            print_json(est.as_dict(), "estimate-storage")
             return
         base = est.policies[0].total_usd
         rows = [(("* " if p.name == est.recommended else "") + p.name, f"${p.total_usd:,.2f}",

@@ -120,7 +120,7 @@ def register_estimate(group: typer.Typer) -> None:
         if warning:
             typer.echo(warning, err=True)
         if as_json:
-            print_json(result)
+            print_json(result, "estimate-train")
         else:
             _print(result, top)
 

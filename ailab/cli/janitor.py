@@ -54,7 +54,7 @@ def _run(mode: str, regions: list[str] | None, policy_file: Path | None, cloud: 
     report = run(_drivers(cloud, project), policy,
                  RunOptions(mode=mode, regions=regions, final_snapshot=not no_snapshot))
     if as_json:
-        print_json(to_json(report))
+        print_json(to_json(report), "janitor-report")
     else:
         print_table(f"janitor {mode} ({policy.source})", COLUMNS, rows(report), footer(report))
     if not report.ok:

@@ -31,7 +31,7 @@ def policy_list(
                              f"{', '.join(categories)}")
         rules = [r for r in rules if r.category == category]
     if json_out:
-        print_json({"rules": [r.to_json() for r in rules]})
+        print_json({"rules": [r.to_json() for r in rules]}, "policy-rules")
         return
     rows = [(r.id, r.category, r.severity.value, r.enforcement.value, r.remediation)
             for r in rules]

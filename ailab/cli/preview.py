@@ -47,7 +47,7 @@ def preview(
             doc = priced.document(doc)
         if policy:
             doc["policy"] = verdict
-        print_json(doc)
+        print_json(doc, "preview")
         if policy:
             fail_on_mandatory(stack, verdict)
         return

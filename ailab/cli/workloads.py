@@ -34,7 +34,7 @@ def workloads(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
     rows = [{"name": w.name, "kind": w.kind, "variants": w.variants,
              "description": w.description} for w in WORKLOADS.values()]
     if as_json:
-        print_json(rows)
+        print_json({"workloads": rows}, "workloads")
         return
     print_table("Workloads", ["name", "runs as", "variants", "what"],
                 [(r["name"], r["kind"], ", ".join(r["variants"]), r["description"])
@@ -93,7 +93,7 @@ def _report(result: object, name: str, task_yaml: str, as_json: bool) -> None:
             "spot": choice.spot if choice else None, "notes": result.notes,
             "valid": True, "task_yaml": task_yaml}
     if as_json:
-        print_json(info)
+        print_json(info, "launch")
         return
     typer.echo(task_yaml, nl=False)
     # Notes go to stderr so that stdout stays a task YAML people can save.
@@ -128,7 +128,7 @@ def report(
         draw_chart(rows, chart)
     if as_json:
         print_json({"rows": [r.as_dict() for r in rows],
-                    "chart": str(chart) if chart else None})
+                    "chart": str(chart) if chart else None}, "bench-report")
         return
     print_table("Benchmark: time and cost per epoch",
                 ["model", "hardware", "backend", "s/epoch", "speed-up", "tokens/s", "MFU",

@@ -12,7 +12,7 @@ from ailab.cli import app
 from ailab.core.errors import InputFileError
 from tests.support import ROOT, STACKS
 
-runner = CliRunner()
+runner = CliRunner(env={"COLUMNS": "200"})  # piped output is $COLUMNS wide
 FIXTURES = ROOT / "tests" / "costs" / "stack_pricing" / "fixtures"
 
 
