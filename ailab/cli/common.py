@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -169,3 +170,42 @@ def progress(message: str) -> Iterator[Progress]:
         return
     with console(stderr=True).status(message) as status:
         yield Progress(status)
+
+
+# --- files ------------------------------------------------------------------------------
+
+
+def input_file(path: Path) -> Path:
+    """An input file as given, else the project's or the packaged copy (with a note)."""
+    from ailab.core.project import resolve_input
+
+    found, why = resolve_input(path)
+    if why:
+        note(f"note: {why}")
+    return found
+
+
+def output_files(**paths: Path | None) -> None:
+    """Check every output path before any work (one error naming the flag)."""
+    from ailab.core.outputs import check_output_path
+
+    for field, path in paths.items():
+        if path is not None:
+            check_output_path(path, field)
+
+
+def write_file(path: Path, data: str | bytes) -> None:
+    """Write an output file whole (temporary file, then rename) and say where."""
+    from ailab.core.outputs import write_atomic
+
+    write_atomic(path, data)
+    note(f"wrote {path}")
+
+
+def charts_ready() -> None:
+    """On the first chart ever, matplotlib builds its font cache (several seconds):
+    say so instead of sitting silent."""
+    import matplotlib
+
+    if not any(Path(matplotlib.get_cachedir()).glob("fontlist-*.json")):
+        note("note: building matplotlib's font cache (first chart only, a few seconds)")
