@@ -89,6 +89,11 @@ Yes = Annotated[bool, typer.Option(
     "--yes", "-y", help="Act for real, without asking.")]
 
 
+def usage_problem(message: str) -> AilabError:
+    """A usage problem only the command can see (two options that exclude each other)."""
+    return AilabError(message)
+
+
 def acts(dry_run: bool, yes: bool) -> bool:
     """True when the command should act for real (``--yes``), False for a dry run."""
     if dry_run and yes:
@@ -209,9 +214,22 @@ def leaf_command(root: Any, args: Sequence[str]) -> Any:
     return command
 
 
+DEPRECATED_COMMANDS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("cost", "--from-pulumi-preview"): ("cost", "breakdown"),
+}
+"""(command, first option) -> the command it now belongs to."""
+
+
 def rewrite_deprecated(root: Any, args: Sequence[str],
                        warn: Callable[[str], None]) -> list[str]:
-    """``args`` with deprecated option spellings replaced, warning once for each."""
+    """``args`` with deprecated spellings replaced, warning once for each."""
+    args = list(args)
+    if len(args) > 1:
+        new_command = DEPRECATED_COMMANDS.get((args[0], args[1].partition("=")[0]))
+        if new_command is not None:
+            warn(f"warning: `ailab {args[0]} {args[1].partition('=')[0]}` is deprecated; "
+                 f"use `ailab {' '.join(new_command)} {args[1].partition('=')[0]}`")
+            args = [*new_command, *args[1:]]
     command = leaf_command(root, args)
     names = {opt for param in command.params for opt in getattr(param, "opts", [])}
     out: list[str] = []

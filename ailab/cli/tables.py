@@ -30,10 +30,13 @@ from rich.text import Text
 Kind = Literal["text", "name", "id", "num"]
 
 _TOKEN = re.compile(r"[^-./_:@\s]+[-./_:@]*\s*|[-./_:@\s]+")
-_WEIGHT = {"text": 8, "id": 4, "name": 1, "num": 0}
-"""How readily a column gives up width (num columns never do)."""
 _TEXT_MIN_CAP = 16
 _NAME_MIN_CAP = 24
+_TEXT_COMFORT = 24
+_NAME_COMFORT = 12
+_STAGES: tuple[tuple[tuple[str, ...], int], ...] = (
+    (("text",), 1), (("name", "id"), 1), (("text",), 0), (("name", "id"), 0))
+"""Who gives up width, in order, and down to which bound (1: comfortable, 0: least)."""
 
 
 @dataclass(frozen=True)
@@ -84,34 +87,40 @@ class Breakable:
                    overflow="fold")
 
 
-def _bounds(kind: Kind, cells: Sequence[str]) -> tuple[int, int]:
-    """(least, natural) width of a column's cells."""
+def _bounds(kind: Kind, cells: Sequence[str]) -> tuple[int, int, int]:
+    """(least, comfortable, natural) width of a column's cells."""
     natural = max((len(line) for c in cells for line in c.splitlines() or [""]), default=1)
     if kind == "num":
-        return natural, natural
+        return natural, natural, natural
     if kind == "id":
-        return min(natural, 12), natural
+        least = min(natural, 12)
+        return least, least, natural
     if kind == "name":
         longest = max((len(t.rstrip()) for c in cells for t in tokens(c)), default=1)
-        return min(longest, _NAME_MIN_CAP), natural
+        least = min(longest, _NAME_MIN_CAP)
+        return least, min(natural, max(least, _NAME_COMFORT)), natural
     longest = max((len(w) for c in cells for w in c.split()), default=1)
-    return min(longest, _TEXT_MIN_CAP), natural
+    least = min(longest, _TEXT_MIN_CAP)
+    return least, min(natural, max(least, _TEXT_COMFORT)), natural
 
 
-def column_widths(kinds: Sequence[Kind], bounds: Sequence[tuple[int, int]],
+def column_widths(kinds: Sequence[Kind], bounds: Sequence[tuple[int, int, int]],
                   available: int) -> list[int]:
-    """Natural widths, shrunk one character at a time from the column with the most
-    weighted slack until the table fits; below their least widths only as a last resort."""
-    widths = [hi for _lo, hi in bounds]
-    lows = [lo for lo, _hi in bounds]
+    """Natural widths, shrunk until the table fits: descriptions to a comfortable
+    width first, then names (between tokens), then both to their least; below that
+    only as a last resort (folding the widest column)."""
+    widths = [natural for _least, _comfort, natural in bounds]
     excess = sum(widths) - available
-    while excess > 0:
-        slack = [(w - lo) * _WEIGHT[k] for w, lo, k in zip(widths, lows, kinds, strict=True)]
-        best = max(range(len(widths)), key=lambda i: slack[i])
-        if slack[best] <= 0:
-            break
-        widths[best] -= 1
-        excess -= 1
+    for stage_kinds, which in _STAGES:
+        floors = [b[which] for b in bounds]
+        while excess > 0:
+            slack = [(w - f) if k in stage_kinds else 0
+                     for w, f, k in zip(widths, floors, kinds, strict=True)]
+            best = max(range(len(widths)), key=lambda i: slack[i])
+            if slack[best] <= 0:
+                break
+            widths[best] -= 1
+            excess -= 1
     while excess > 0:  # last resort: fold the widest column that can still give
         best = max(range(len(widths)), key=lambda i: widths[i])
         if widths[best] <= 4:

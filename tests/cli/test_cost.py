@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from ailab.cli import app
 from ailab.core.errors import InputFileError
+from tests.conftest import Cli
 from tests.support import ROOT, STACKS
 
 runner = CliRunner(env={"COLUMNS": "200"})  # piped output is $COLUMNS wide
@@ -106,14 +107,24 @@ def test_errors_print_one_line_via_main(tmp_path: Path) -> None:
 
 
 def test_cost_from_pulumi_preview() -> None:
-    result = runner.invoke(app, ["cost", "--from-pulumi-preview",
+    result = runner.invoke(app, ["cost", "breakdown", "--from-pulumi-preview",
                                  str(FIXTURES / "pulumi-preview-update.json"), "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
-    ops = {r["name"]: r["op"] for r in doc["resources"]}
+    assert doc["schema"] == "cost-breakdown" and doc["stack_count"] == 1
+    stack = doc["stacks"][0]
+    ops = {r["name"]: r["op"] for r in stack["resources"]}
     assert ops["box-node"] == "update" and "box-scratch" not in ops
-    assert {r["name"] for r in doc["cost_diff"]["resources"]} == {"box-node", "box-scratch",
-                                                                  "box-home"}
-    table = runner.invoke(app, ["cost", "--from-pulumi-preview",
+    assert {r["name"] for r in stack["cost_diff"]["resources"]} == {"box-node", "box-scratch",
+                                                                    "box-home"}
+    assert doc["total_monthly_usd"] == pytest.approx(stack["total_monthly_usd"])
+    table = runner.invoke(app, ["cost", "breakdown", "--from-pulumi-preview",
                                 str(FIXTURES / "pulumi-preview-create.json")])
     assert table.exit_code == 0 and "unpriced" in table.output and "create" in table.output
+
+
+def test_the_old_cost_spelling_still_works_with_a_warning(cli: Cli) -> None:
+    code, out, err = cli(["cost", "--from-pulumi-preview",
+                          str(FIXTURES / "pulumi-preview-update.json"), "--json"])
+    assert code == 0 and json.loads(out)["stacks"][0]["stack"]
+    assert "deprecated; use `ailab cost breakdown --from-pulumi-preview`" in err
