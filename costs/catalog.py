@@ -1,8 +1,10 @@
-"""The embedded price table: load it and answer lookups.
+"""The price table: load it and answer lookups.
 
-Pure pandas, no cloud SDKs. The table lives in ``costs/data/prices.csv`` and its
-provenance in ``prices.meta.json``; every row carries ``source`` and ``as_of`` so
-any figure computed from it can say where its price came from.
+Pure pandas, no cloud SDKs. The embedded table lives in ``costs/data/prices.csv``
+and its provenance in ``prices.meta.json``; ``ailab catalog refresh`` writes a
+fresher one to the user data folder (``ailab.core.paths``), which is used
+instead when present. Every row carries ``source`` and ``as_of`` so any figure
+computed from it can say where its price came from.
 """
 
 from __future__ import annotations
@@ -45,17 +47,37 @@ class PriceRow:
         return self.spot_usd_hr is not None
 
 
-@lru_cache(maxsize=4)
-def load_prices(path: Path = PRICES_CSV) -> pd.DataFrame:
+def user_prices_path() -> Path:
+    """Where ``ailab catalog refresh`` writes by default: the user data folder."""
+    from ailab.core.paths import user_data_dir
+
+    return user_data_dir() / "prices.csv"
+
+
+def prices_path() -> Path:
+    """The refreshed table when the user has one, else the embedded table."""
+    user = user_prices_path()
+    return user if user.is_file() else PRICES_CSV
+
+
+def load_prices(path: Path | None = None) -> pd.DataFrame:
     """The price table as a DataFrame (cached; treat it as read-only)."""
+    return _load_prices(path or prices_path())
+
+
+@lru_cache(maxsize=4)
+def _load_prices(path: Path) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype={"zones": str, "accelerator": str})
     frame["accelerator"] = frame["accelerator"].fillna("")
     frame["zones"] = frame["zones"].fillna("")
     return frame
 
 
-def catalog_meta(path: Path = PRICES_META) -> dict[str, object]:
-    """Source, date and method of the embedded table."""
+def catalog_meta(path: Path | None = None) -> dict[str, object]:
+    """Source, date and method of the table in use (``prices.meta.json`` beside it)."""
+    if path is None:
+        table = prices_path()
+        path = table.with_name(table.stem + ".meta.json")
     return dict(json.loads(path.read_text()))
 
 
@@ -120,7 +142,7 @@ STALE_AFTER_DAYS = 30
 
 def clear_cache() -> None:
     """Forget cached tables, e.g. after ``ailab catalog refresh`` rewrote them."""
-    load_prices.cache_clear()
+    _load_prices.cache_clear()
     _index.cache_clear()
 
 

@@ -10,9 +10,19 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
+
+_USER_DIRS = tempfile.mkdtemp(prefix="ailab-test-user-")
+atexit.register(shutil.rmtree, _USER_DIRS, True)
+"""User data, cache and log folders for the run: never the tester's own."""
 
 _OFFLINE_ENV = {
+    "AILAB_DATA_DIR": os.path.join(_USER_DIRS, "data"),
+    "AILAB_CACHE_DIR": os.path.join(_USER_DIRS, "cache"),
+    "AILAB_LOG_DIR": os.path.join(_USER_DIRS, "log"),
     "AWS_EC2_METADATA_DISABLED": "true",
     "NO_GCE_CHECK": "True",
     "AWS_ACCESS_KEY_ID": "testing",

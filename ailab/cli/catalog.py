@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from ailab.cli.common import is_tty, print_json, print_table
+from ailab.cli import options
+from ailab.cli.common import input_file, note, output_files, print_json, print_table, warn
+from ailab.cli.tables import Col
 from ailab.core.errors import CatalogError, CatalogRefreshError
 
 CLOUDS = ("aws", "gcp", "lambda", "nebius")
@@ -18,7 +20,7 @@ def _warn_if_stale() -> None:
 
     warning = staleness_warning()
     if warning:
-        typer.echo(warning, err=True)
+        warn(warning)
 
 
 def show(
@@ -27,10 +29,9 @@ def show(
     ] = None,
     cloud: Annotated[str | None, typer.Option("--cloud", help="Only this cloud.")] = None,
     region: Annotated[str | None, typer.Option("--region", help="Only this region.")] = None,
-    limit: Annotated[
-        int, typer.Option("--limit", help="Rows shown in the table (JSON shows all).")
-    ] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    limit: options.Limit = 50,
+    as_json: options.Json = False,
+    fmt: options.FormatTJ = None,
 ) -> None:
     """Show accelerator instance prices per region, with their source and date."""
     from ailab.costs.accelerators import canonical_name
@@ -52,7 +53,7 @@ def show(
         )
     rows = rows.sort_values(["gpu", "cloud", "price_usd_hr"], kind="stable")
     _warn_if_stale()
-    if as_json:
+    if options.output_format(as_json, fmt) is options.Format.json:
         records = rows.astype(object).where(rows.notna(), None).to_dict("records")
         print_json({"meta": catalog_meta(), "rows": records}, "catalog")
         return
@@ -71,20 +72,22 @@ def show(
     meta = catalog_meta()
     print_table(
         f"{min(limit, len(rows))} of {len(rows)} rows",
-        ["cloud", "instance", "gpu", "n", "region", "USD/h", "spot USD/h"],
+        [Col("cloud", "name"), Col("instance", "name"), Col("gpu", "name"), Col("n", "num"),
+         Col("region", "name"), Col("USD/h", "num"), Col("spot USD/h", "num")],
         table,
         footer=f"source: {meta.get('source')}, as of {meta.get('as_of')}",
     )
 
 
 def accelerators_cmd(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: options.Json = False,
+    fmt: options.FormatTJ = None,
 ) -> None:
     """Show the accelerator table: peak BF16 TFLOP/s, memory, interconnect, default MFU."""
     from ailab.costs.accelerators import specs_frame
 
     frame = specs_frame()
-    if as_json:
+    if options.output_format(as_json, fmt) is options.Format.json:
         print_json({"accelerators": frame.to_dict("records")}, "accelerators")
         return
     rows = [
@@ -94,11 +97,13 @@ def accelerators_cmd(
             f"{r['memory_gib']:g}",
             r["interconnect"],
             f"{r['default_mfu']:.2f}",
-            r["source"] if is_tty() else r["source"][:60],
+            r["source"],
         )
         for r in frame.to_dict("records")
     ]
-    print_table("Accelerators", ["name", "TFLOP/s", "GiB", "interconnect", "MFU", "source"], rows)
+    print_table("Accelerators", [Col("name", "name"), Col("TFLOP/s", "num"), Col("GiB", "num"),
+                                 Col("interconnect", "text"), Col("MFU", "num"),
+                                 Col("source", "id")], rows)
 
 
 def refresh(
@@ -107,7 +112,9 @@ def refresh(
         typer.Option("--from-dir", help="SkyPilot-format catalog directory instead of live APIs."),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", help="Write here (default: embedded).")
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the table "
+                                  "here (default: the user data folder, which then overrides "
+                                  "the embedded table; see `ailab doctor`).")
     ] = None,
     source: Annotated[
         str | None, typer.Option("--source", help="Source label for --from-dir.")
@@ -115,22 +122,29 @@ def refresh(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Snapshot date (default: today).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: options.Json = False,
 ) -> None:
-    """Rebuild the price table from live AWS APIs or a SkyPilot-format catalog directory."""
-    from ailab.costs.catalog import PRICES_CSV, clear_cache
+    """Rebuild the price table from live AWS APIs or a SkyPilot-format catalog directory.
+
+    The refreshed table goes to the user data folder (never into the installed
+    package) and is used instead of the embedded one from then on.
+    """
+    from ailab.costs.catalog import clear_cache, user_prices_path
     from ailab.costs.refresh import refresh_from_dir
 
-    target = output or PRICES_CSV
+    target = output or user_prices_path()
+    if output is None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    output_files(output=target)
     if from_dir is not None:
-        result = refresh_from_dir(from_dir, target, source, as_of)
+        result = refresh_from_dir(input_file(from_dir), target, source, as_of)
     else:
         result = _refresh_live(target)
     clear_cache()
     if as_json:
         print_json(result, "catalog-refresh")
     else:
-        typer.echo(
+        note(
             f"wrote {result['rows']} rows to {result['output']} "
             f"({', '.join(f'{c}: {n}' for c, n in result['clouds'].items())})"
         )
@@ -140,10 +154,10 @@ def _refresh_live(target: Path) -> dict[str, Any]:
     """AWS through boto3; other clouds keep their rows. Offline is one clear error."""
     import boto3
 
-    from ailab.costs.catalog import PRICES_CSV, load_prices
+    from ailab.costs.catalog import load_prices
     from ailab.costs.refresh import refresh_aws, write_table
 
-    base = load_prices(PRICES_CSV).copy()
+    base = load_prices().copy()
     clients: dict[str, Any] = {}
 
     def ec2_for(region: str) -> Any:
@@ -173,7 +187,14 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(
         help="Price and accelerator tables: show and refresh.", no_args_is_help=True
     )
-    group.command("show")(show)
-    group.command("accelerators")(accelerators_cmd)
-    group.command("refresh")(refresh)
+    group.command("show", epilog=options.examples(
+        "ailab catalog show --gpu H100 --cloud aws",
+        "ailab catalog show --gpu tpu-v5e --limit 5",
+        "ailab catalog show --gpu A100-80GB --json"))(show)
+    group.command("accelerators", epilog=options.examples(
+        "ailab catalog accelerators", "ailab catalog accelerators --json"))(accelerators_cmd)
+    group.command("refresh", epilog=options.examples(
+        "ailab catalog refresh --from-dir path/to/skypilot-catalog",
+        "ailab catalog refresh            # live AWS prices, with credentials",
+        "ailab catalog refresh --from-dir path/to/catalog -o out/prices.csv"))(refresh)
     app.add_typer(group, name="catalog")

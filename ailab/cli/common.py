@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -199,6 +199,15 @@ def write_file(path: Path, data: str | bytes) -> None:
     from ailab.core.outputs import write_atomic
 
     write_atomic(path, data)
+    note(f"wrote {path}")
+
+
+def write_file_with(path: Path, writer: Callable[[str], None]) -> None:
+    """Write an output file through a library that wants a file name (matplotlib's
+    ``savefig``): to a temporary file beside it, then renamed; and say where."""
+    from ailab.core.outputs import write_atomic_with
+
+    write_atomic_with(path, writer)
     note(f"wrote {path}")
 
 

@@ -14,7 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
-from ailab.cli.common import print_json, print_table
+from ailab.cli import options
+from ailab.cli.common import input_file, print_json, print_table, progress, warn
+from ailab.cli.tables import Col
 from ailab.core.errors import EstimateError
 
 CLOUDS = ("aws", "gcp", "lambda", "nebius")
@@ -52,7 +54,13 @@ def _spot_policy(
 def register_estimate(group: typer.Typer) -> None:
     """Attach ``train`` to the ``estimate`` group."""
 
-    @group.command("train")
+    @group.command("train", epilog=options.examples(
+        "ailab estimate train --params 7e9 --tokens 2e12 --gpu A100-80GB --gpus 1024 --spot "
+        "--limit 10",
+        "ailab estimate train --params 7e9 --tokens 2e12 --gpu H100 --gpus 256 --cloud aws "
+        "--json",
+        "ailab estimate train --params 7e9 --tokens 2e12 --gpu H100 --gpus 64 "
+        "--calibration bench/results/numpy-cpu-amd-epyc.calibration.json"))
     def train(
         params: Annotated[float, typer.Option("--params", help="Model parameters, e.g. 7e9.")],
         tokens: Annotated[float, typer.Option("--tokens", help="Training tokens, e.g. 2e12.")],
@@ -101,8 +109,9 @@ def register_estimate(group: typer.Typer) -> None:
                 "--checkpoint-interval-minutes", help="Fixed interval (default: Daly optimum)."
             ),
         ] = None,
-        top: Annotated[int, typer.Option("--top", help="Plans shown in the table.")] = 15,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        limit: options.Limit = 15,
+        as_json: options.Json = False,
+        fmt: options.FormatTJ = None,
     ) -> None:
         """Estimate FLOPs, GPU-hours, wall time and cost of a training run in every region."""
         from ailab.costs.catalog import staleness_warning
@@ -110,19 +119,21 @@ def register_estimate(group: typer.Typer) -> None:
 
         if cloud is not None and cloud not in CLOUDS:
             raise EstimateError(f"--cloud: unknown cloud {cloud!r}; known: {', '.join(CLOUDS)}")
+        out = options.output_format(as_json, fmt)
         job = TrainingJob(params, tokens, layers, seq_len, d_model)
-        cal = load_calibration(calibration) if calibration is not None else None
+        cal = load_calibration(input_file(calibration)) if calibration is not None else None
         policy = _spot_policy(bucket, rate, ckpt_min, restart_min, interval_min) if spot else None
-        result = estimate_training(
-            job, gpu, gpus, mfu=mfu, calibration=cal, spot=policy, cloud=cloud, region=region
-        )
+        with progress(f"pricing {gpus} x {gpu} in every region"):
+            result = estimate_training(
+                job, gpu, gpus, mfu=mfu, calibration=cal, spot=policy, cloud=cloud, region=region
+            )
         warning = staleness_warning()
         if warning:
-            typer.echo(warning, err=True)
-        if as_json:
+            warn(warning)
+        if out is options.Format.json:
             print_json(result, "estimate-train")
         else:
-            _print(result, top)
+            _print(result, limit)
 
 
 def _print(result: dict[str, Any], top: int) -> None:
@@ -150,7 +161,9 @@ def _print(result: dict[str, Any], top: int) -> None:
     source = f"prices: {plans[0]['source']} as of {plans[0]['as_of']}" if plans else None
     print_table(
         f"Cheapest {min(top, len(plans))} of {len(plans)} plans",
-        ["cloud", "region", "instance", "nodes", "buy", "USD/h", "wall h", "cost USD"],
+        [Col("cloud", "name"), Col("region", "name"), Col("instance", "name"),
+         Col("nodes", "num"), Col("buy", "name"), Col("USD/h", "num"), Col("wall h", "num"),
+         Col("cost USD", "num")],
         rows,
         footer=source,
     )

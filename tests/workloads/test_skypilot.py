@@ -108,7 +108,7 @@ def test_skypilot_errors_become_one_line(sandbox: Path) -> None:
 
 def test_cli_dryrun_prints_a_task_yaml(sandbox: Path) -> None:
     out = CliRunner().invoke(app, ["launch", "serve", "--variant", "vllm", "--stack",
-                                   "aws-spot-pool", "--plan", "fastest", "--dryrun", "--json"])
+                                   "aws-spot-pool", "--plan", "fastest", "--dry-run", "--json"])
     assert out.exit_code == 0, out.output
     import json
 
