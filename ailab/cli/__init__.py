@@ -27,6 +27,7 @@ app = typer.Typer(
 
 # Command modules, in help order. Each defines register(app: typer.Typer).
 COMMAND_MODULES = [
+    "doctor",
     "preview",
     "estimate",
     "catalog",
