@@ -185,7 +185,9 @@ def _refresh_live(target: Path) -> dict[str, Any]:
 def register(app: typer.Typer) -> None:
     """Attach the ``catalog`` group to the root app."""
     group = typer.Typer(
-        help="Price and accelerator tables: show and refresh.", no_args_is_help=True
+        help="Price and accelerator tables: show and refresh.", no_args_is_help=True,
+        epilog=options.examples("ailab catalog show --gpu H100 --cloud aws",
+                                "ailab catalog accelerators"),
     )
     group.command("show", epilog=options.examples(
         "ailab catalog show --gpu H100 --cloud aws",

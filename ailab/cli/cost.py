@@ -31,7 +31,11 @@ from ailab.cli.priced import (
 )
 
 group = typer.Typer(help="Price stacks before `pulumi up`: several at once, usage files, "
-                         "pull-request comments.", no_args_is_help=True)
+                         "pull-request comments.", no_args_is_help=True,
+                    epilog=options.examples(
+                        "ailab cost breakdown aws-gpu-lab gcp-gpu-lab",
+                        "ailab cost usage-file aws-gpu-lab -o out/usage.yaml",
+                        "ailab cost comment --base out/base.json --head out/head.json"))
 
 
 def _preview_docs(stacks: list[str], stacks_dir: Path | None) -> list[dict[str, Any]]:

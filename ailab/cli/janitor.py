@@ -98,7 +98,9 @@ def _print_errors(report: Any) -> None:
 def register(app: typer.Typer) -> None:
     """Attach the ``janitor`` group to the root app."""
     group = typer.Typer(help="Find idle cloud resources, price the waste, remove it safely.",
-                        no_args_is_help=True)
+                        no_args_is_help=True, epilog=options.examples(
+                            "ailab janitor scan --region us-east-1",
+                            "ailab janitor clean --policy examples/janitor/policy.yaml"))
 
     @group.command("scan", epilog=options.examples(
         "ailab janitor scan --region us-east-1 --region eu-west-1",

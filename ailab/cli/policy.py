@@ -79,7 +79,8 @@ def fail_on_mandatory(stack: str, doc: dict[str, Any]) -> None:
 def register(app: typer.Typer) -> None:
     """Add the ``policy`` group to the root app."""
     group = typer.Typer(help="Guardrail policies (security and FinOps rules).",
-                        no_args_is_help=True)
+                        no_args_is_help=True, epilog=options.examples(
+                            "ailab policy list", "ailab preview aws-gpu-lab --policy"))
     group.command("list", epilog=options.examples(
         "ailab policy list", "ailab policy list --category network",
         "ailab policy list --json"))(policy_list)

@@ -31,7 +31,8 @@ from ailab.cli.tables import Col
 from ailab.core.errors import WorkloadError
 
 bench_app = typer.Typer(help="Benchmark results: speed-up and cost per epoch.",
-                        no_args_is_help=True)
+                        no_args_is_help=True, epilog=options.examples(
+                            "ailab bench report bench/results/numpy-cpu-amd-epyc.results.json"))
 
 
 def register(app: typer.Typer) -> None:
