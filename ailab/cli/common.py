@@ -95,10 +95,6 @@ def console(stderr: bool = False) -> Console:
                    no_color=SETTINGS.no_color or None, soft_wrap=False)
 
 
-SCHEMA_VERSIONS: dict[str, int] = {}
-"""Document name -> its schema version (from ``ailab.cli.schemas``, filled lazily)."""
-
-
 def envelope(schema: str, data: dict[str, Any]) -> dict[str, Any]:
     """Every JSON document: its schema name and version, when, and the currency."""
     from ailab.cli.schemas import schema_version

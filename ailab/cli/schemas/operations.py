@@ -1,0 +1,105 @@
+"""Documents about running things: janitor, guardrails, workloads, doctor."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from ailab.cli.schemas.common import Envelope, Open
+
+
+class Finding(Open):
+    cloud: str
+    kind: str
+    resource: str
+    name: str | None
+    region: str
+    rule: str
+    evidence: dict[str, Any]
+    monthly_usd: float
+    price_source: str | None
+    action: str
+    status: str
+    detail: str
+    outcome: str
+
+
+class RunError(Open):
+    cloud: str
+    region: str
+    step: str
+    message: str
+
+
+class JanitorReport(Envelope):
+    """``ailab janitor scan|clean --json``."""
+
+    mode: Literal["scan", "dry-run", "execute"]
+    findings: list[Finding]
+    errors: list[RunError]
+    monthly_saving_usd: float
+    ok: bool
+
+
+class Rule(Open):
+    id: str
+    title: str
+    category: str
+    severity: str
+    enforcement: Literal["mandatory", "advisory"]
+    scope: str
+    remediation: str
+    resource_types: list[str]
+    config: dict[str, Any]
+
+
+class PolicyRules(Envelope):
+    """``ailab policy list --json``."""
+
+    rules: list[Rule]
+
+
+class Workload(Open):
+    name: str
+    kind: Literal["cluster", "job", "service"]
+    variants: list[str]
+    description: str
+
+
+class Workloads(Envelope):
+    """``ailab workloads --json``."""
+
+    workloads: list[Workload]
+
+
+class Launch(Envelope):
+    """``ailab launch WORKLOAD --stack STACK --json`` (a dry run)."""
+
+    workload: str
+    variant: str | None
+    kind: Literal["cluster", "job", "service"]
+    name: str
+    bucket: str | None
+    bucket_known: bool
+    instance_type: str | None
+    hourly_usd: float | None
+    spot: bool | None
+    notes: list[str]
+    valid: bool
+    task_yaml: str
+
+
+class Check(Open):
+    area: str
+    item: str
+    status: Literal["ok", "missing", "error", "info"]
+    detail: str
+    fix: str = Field(description="What to run or set; empty when nothing to do.")
+
+
+class Doctor(Envelope):
+    """``ailab doctor --json``."""
+
+    checks: list[Check]
+    ready: dict[str, bool]
