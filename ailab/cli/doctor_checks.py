@@ -225,14 +225,16 @@ def tool_checks(environ: dict[str, str], which: Callable[[str], str | None] = sh
 
 
 def project_checks() -> list[Check]:
+    from ailab.cli.common import message_of
+    from ailab.core.errors import AilabError
     from ailab.core.paths import user_cache_dir, user_data_dir, user_log_dir
     from ailab.core.project import find_project
 
     out = []
     try:
         project = find_project()
-    except Exception as exc:  # noqa: BLE001 - a broken --project-dir is a finding here
-        return [Check("project", "folder", "error", str(exc), "pass a folder with a "
+    except AilabError as exc:  # a --project-dir without Pulumi.yaml is a finding here
+        return [Check("project", "folder", "error", message_of(exc), "pass a folder with a "
                       "Pulumi.yaml to --project-dir")]
     if project is None:
         out.append(Check("project", "folder", "missing", "no Pulumi.yaml here or above, and "
