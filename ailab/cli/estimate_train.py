@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from ailab.cli import options
-from ailab.cli.common import input_file, print_json, print_table, progress, warn
+from ailab.cli.common import console, input_file, print_json, print_table, progress, warn
 from ailab.cli.tables import Col
 from ailab.core.errors import EstimateError
 
@@ -138,12 +138,13 @@ def register_estimate(group: typer.Typer) -> None:
 
 def _print(result: dict[str, Any], top: int) -> None:
     plans = result["plans"]
-    typer.echo(
+    console().print(
         f"{result['params']:.3g} params x {result['tokens']:.3g} tokens on {result['gpus']} x "
         f"{result['gpu']}: {result['total_flops']:.3g} FLOPs, MFU {result['mfu']:.3f} "
         f"({result['mfu_source']}), scaling {result['scaling_efficiency']:.2f} at "
         f"{result['nodes']} nodes\n{result['gpu_hours']:,.0f} GPU-hours, "
-        f"{result['wall_hours']:,.1f} h wall; memory needs >= {result['min_gpus']} GPUs"
+        f"{result['wall_hours']:,.1f} h wall; memory needs >= {result['min_gpus']} GPUs",
+        markup=False,
     )
     rows = [
         (
