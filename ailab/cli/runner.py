@@ -101,6 +101,8 @@ def run(app: typer.Typer, argv: Sequence[str]) -> int:
         return ExitCode.OK
     except Exception as exc:  # noqa: BLE001 - a bug: one line and a traceback file
         return _internal(exc, argv)
+    if result == 130:  # Typer turns Ctrl-C inside a command into exit code 130
+        typer.echo("error: interrupted", err=True)
     return result if isinstance(result, int) else ExitCode.OK
 
 
