@@ -1,12 +1,21 @@
-"""The autoscaled-inference scenario: demand, replica capacity, scaling policy.
+"""The inference scenario: demand, replica throughput, autoscaling, serverless.
 
 A scenario YAML validates into :class:`ServeScenario` (``extra="forbid"``).
 Demand is requests per second per time step, given inline, read from a CSV
 (column ``requests_per_s``, path relative to the scenario file) or generated
-from a named synthetic shape. The scaling policy mirrors SkyServe's
-``replica_policy``: a target load per replica, min/max replicas, upscale and
-downscale delays, plus the cold start a new replica needs before it serves, and
-the spot share with on-demand fallback replicas.
+from a named synthetic shape.
+
+``replica`` says what one replica serves: a figure (``requests_per_s``, or
+``tokens_per_s`` with ``tokens_per_request``), or a lookup in the sourced
+throughput table (``variant`` + ``model_class``, see ``costs.serve_throughput``),
+or a measured run (``calibration``: a load-test file, which replaces the table's
+figure). ``autoscaling`` mirrors SkyServe's ``replica_policy``: a target load per
+replica, min/max replicas, upscale and downscale delays, plus the cold start a
+new replica needs before it serves. The key was called ``policy`` before; that
+spelling is still read. ``spot`` is the spot share with on-demand fallback.
+``serverless`` describes the model for serverless platforms (CPU seconds and
+memory per request, model load time, see ``costs.serverless``); ``slo`` bounds
+the overload minutes the recommendation accepts.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ailab.core.errors import InputFileError
 from ailab.costs.scenario_io import load_model
@@ -63,31 +72,66 @@ class Demand(_Strict):
         return self
 
 
+def _resolve(value: str | None, info: ValidationInfo) -> str | None:
+    """A path relative to the scenario file (the loader passes ``base_dir``)."""
+    base = (info.context or {}).get("base_dir")
+    if value is None or base is None or Path(value).is_absolute():
+        return value
+    return str(Path(base) / value)
+
+
 class Replica(_Strict):
-    """Throughput of one replica at the latency target."""
+    """Throughput of one replica: a figure, the sourced table, or a measured run."""
 
     requests_per_s: float | None = Field(default=None, gt=0)
     tokens_per_s: float | None = Field(default=None, gt=0)
     tokens_per_request: float | None = Field(default=None, gt=0)
+    variant: str | None = None
+    model_class: str | None = None
+    runtime: str | None = None
+    precision: str | None = None
+    shape: str | None = None
+    concurrency: int | None = Field(default=None, ge=1)
+    max_latency_ms: float | None = Field(default=None, gt=0)
+    allow_offline: bool = False
+    output_tokens: float | None = Field(default=None, gt=0)
+    items_per_request: float = Field(default=1.0, gt=0)
+    calibration: str | None = None
+    cpu_scaling: Literal["none", "linear"] = "none"
+
+    _path = field_validator("calibration")(_resolve)
 
     @model_validator(mode="after")
     def _capacity(self) -> Replica:
-        if self.requests_per_s is None and (self.tokens_per_s is None
-                                            or self.tokens_per_request is None):
-            raise ValueError("give requests_per_s, or tokens_per_s with tokens_per_request")
+        figure = self.requests_per_s is not None or self.tokens_per_s is not None
+        table = self.variant is not None or self.model_class is not None
         if self.requests_per_s is not None and self.tokens_per_s is not None:
             raise ValueError("give requests_per_s or tokens_per_s, not both")
+        if self.tokens_per_s is not None and self.tokens_per_request is None:
+            raise ValueError("tokens_per_s needs tokens_per_request")
+        if figure and (table or self.calibration is not None):
+            raise ValueError("give a figure (requests_per_s / tokens_per_s) or a table "
+                             "lookup / calibration, not both")
+        if not figure and self.calibration is None and (self.variant is None
+                                                        or self.model_class is None):
+            raise ValueError("give requests_per_s, tokens_per_s with tokens_per_request, "
+                             "variant with model_class (the throughput table), or a "
+                             "calibration file")
         return self
 
     @property
-    def capacity_rps(self) -> float:
+    def given_rps(self) -> float | None:
+        """The figure the scenario states, if it states one."""
         if self.requests_per_s is not None:
             return self.requests_per_s
-        assert self.tokens_per_s is not None and self.tokens_per_request is not None
-        return self.tokens_per_s / self.tokens_per_request
+        if self.tokens_per_s is not None and self.tokens_per_request is not None:
+            return self.tokens_per_s / self.tokens_per_request
+        return None
 
 
-class Policy(_Strict):
+class Autoscaling(_Strict):
+    """SkyServe's replica policy (``target_qps_per_replica`` = capacity x utilization)."""
+
     target_utilization: float = Field(default=0.7, gt=0, le=1.0)
     min_replicas: int = Field(default=1, ge=0)
     max_replicas: int = Field(default=10, ge=1)
@@ -96,7 +140,7 @@ class Policy(_Strict):
     cold_start_s: float = Field(default=300.0, ge=0)
 
     @model_validator(mode="after")
-    def _bounds(self) -> Policy:
+    def _bounds(self) -> Autoscaling:
         if self.min_replicas > self.max_replicas:
             raise ValueError("min_replicas must not exceed max_replicas")
         return self
@@ -112,6 +156,34 @@ class Spot(_Strict):
     dynamic_ondemand_fallback: bool = True
 
 
+class Serverless(_Strict):
+    """The model as serverless platforms see it (see ``costs.serverless``)."""
+
+    platforms: list[str] | None = None
+    request_s: float | None = Field(default=None, gt=0)
+    memory_gib: float | None = Field(default=None, gt=0)
+    model_load_s: float = Field(default=0.0, ge=0)
+    calibration: str | None = None
+    gpu_requests_per_s: float | None = Field(default=None, gt=0)
+    payload_kb: float = Field(default=0.0, ge=0)
+    max_instances: int | None = Field(default=None, ge=1)
+    keep_warm_s: float | None = Field(default=None, ge=0)
+
+    _path = field_validator("calibration")(_resolve)
+
+    @model_validator(mode="after")
+    def _one_cpu_source(self) -> Serverless:
+        if self.request_s is not None and self.calibration is not None:
+            raise ValueError("give request_s or a calibration file, not both")
+        return self
+
+
+class Slo(_Strict):
+    """What the recommendation accepts: at most this many overload minutes."""
+
+    max_overload_minutes: float | None = Field(default=None, ge=0)
+
+
 class ServeScenario(_Strict):
     name: str = "serve"
     cloud: str
@@ -121,14 +193,24 @@ class ServeScenario(_Strict):
     accelerator_count: float = Field(default=1, gt=0)
     replica: Replica
     demand: Demand
-    policy: Policy = Policy()
+    autoscaling_block: Autoscaling | None = Field(default=None, alias="autoscaling")
+    policy: Autoscaling | None = None  # the old name of ``autoscaling``, still read
     spot: Spot = Spot()
+    serverless: Serverless | None = None
+    slo: Slo = Slo()
 
     @model_validator(mode="after")
     def _instance(self) -> ServeScenario:
         if (self.instance_type is None) == (self.accelerator is None):
             raise ValueError("give exactly one of instance_type or accelerator")
+        if self.autoscaling_block is not None and self.policy is not None:
+            raise ValueError("policy is the old name of autoscaling; give only autoscaling")
         return self
+
+    @property
+    def autoscaling(self) -> Autoscaling:
+        """The autoscaling block, under its new or its old key, or the defaults."""
+        return self.autoscaling_block or self.policy or Autoscaling()
 
 
 def synthetic_demand(syn: Synthetic, step_minutes: float) -> np.ndarray:

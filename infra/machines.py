@@ -31,3 +31,7 @@ class CloudLabSpec(Protocol):
     def machine_groups(self) -> list[MachineGroup]:
         """Every group of machines the stack declares, stand-alone machines first."""
         ...
+
+    def monthly_budget(self) -> float | None:
+        """The stack's monthly budget in USD, None when it sets none."""
+        ...

@@ -53,8 +53,15 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in (
              "the training run as a managed job: spot first, on-demand fallback, recovery",
              {"torchrun": TEMPLATES / "train-spot.yaml"}),
     Workload("serve", "service",
-             "SkyServe inference: vLLM (OpenAI API) or a small FastAPI model server",
-             {"vllm": TEMPLATES / "serve-vllm.yaml", "fastapi": TEMPLATES / "serve-fastapi.yaml"},
+             "SkyServe inference: vLLM or TensorRT-LLM (OpenAI API), Triton Inference Server "
+             "(ONNX Runtime or TensorRT backend, KServe v2), ONNX Runtime on CPU, or a small "
+             "FastAPI model server",
+             {"vllm": TEMPLATES / "serve-vllm.yaml",
+              "tensorrt-llm": TEMPLATES / "serve-trtllm.yaml",
+              "triton-onnx": TEMPLATES / "serve-triton-onnx.yaml",
+              "triton-trt": TEMPLATES / "serve-triton-trt.yaml",
+              "onnx-cpu": TEMPLATES / "serve-onnx-cpu.yaml",
+              "fastapi": TEMPLATES / "serve-fastapi.yaml"},
              checkpoints=False),
     Workload("bench", "job",
              "train a small CNN and GPT for a fixed number of steps; results + calibration",

@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "policy",
     "cost",
     "workloads",
+    "usage",
 ]
 
 

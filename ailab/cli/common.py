@@ -96,12 +96,13 @@ def console(stderr: bool = False) -> Console:
 
 
 def envelope(schema: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Every JSON document: its schema name and version, when, and the currency."""
+    """Every JSON document: its schema name and version, when, and the currency (USD,
+    unless the document's own data is in another: a billing export's currency)."""
     from ailab.cli.schemas import schema_version
 
     head = {"schema": schema, "schema_version": schema_version(schema),
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "currency": "USD"}
+            "currency": data.get("currency") or "USD"}
     return {**head, **{k: v for k, v in data.items() if k not in head}}
 
 

@@ -114,6 +114,10 @@ class AwsLabSpec:
     spot_exempt: str | None = None
     """Why on-demand machines are intended (``ailab:spotExempt``); tagged on them."""
 
+    def monthly_budget(self) -> float | None:
+        """``budgetMonthlyUsd`` when the stack declares a budget."""
+        return float(self.budget.monthly_usd) if self.budget is not None else None
+
     def machine_groups(self) -> list[MachineGroup]:
         """Stand-alone instances, the cluster, then the spot pool (spot above its base)."""
         groups = []

@@ -129,6 +129,10 @@ class GcpLabSpec:
     spot_exempt: str | None = None
     """Why on-demand accelerators are intended (``ailab:spotExempt``), labelled on them."""
 
+    def monthly_budget(self) -> float | None:
+        """``budgetMonthlyUsd`` when the stack declares a budget."""
+        return float(self.budget.monthly_usd) if self.budget is not None else None
+
     def machine_groups(self) -> list[MachineGroup]:
         """Stand-alone VMs, the cluster, TPU slices, then the spot pool (a SPOT template)."""
         groups = []

@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from ailab.cli.schemas import MODELS, VERSIONS, render
 from tests.conftest import Cli
 from tests.support import EXAMPLES, ROOT
+from tests.spend.test_cli_usage import ce_month  # noqa: F401 - a fixture
 from tests.workloads.test_skypilot import sandbox as sky_sandbox  # noqa: F401 - a fixture
 
 SCHEMAS = ROOT / "docs" / "schemas"
@@ -121,3 +122,13 @@ def test_launch_validates(cli: Cli) -> None:
     assert code == 0, err
     assert_valid("launch", json.loads(out))
     assert "dry run: nothing was launched" in err
+
+
+@pytest.mark.usefixtures("ce_month")
+def test_usage_validates(cli: Cli) -> None:
+    code, out, err = cli(["usage", "aws-gpu-lab", "--no-forecast", "--json"])
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["currency"] == "USD"
+    assert_valid("usage", doc)
+    assert list(validator("usage").iter_errors({**doc, "currency": "dollars"}))

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from ailab.core.errors import CatalogError, EstimateError, InputFileError
 from ailab.costs.catalog import find_price, price
-from ailab.costs.serve import autoscale, desired_replicas, estimate_serve, fixed_peak_replicas
+from ailab.costs.serve import autoscale, desired_replicas, fixed_peak_replicas
+from ailab.costs.serve_estimate import estimate_serve
 from ailab.costs.serve_scenario import (
     ServeScenario,
     load_serve_scenario,
@@ -30,9 +31,11 @@ def scenario(**kw: Any) -> ServeScenario:
         "cloud": "aws", "region": "us-east-1", "instance_type": "g6.xlarge",
         "replica": {"requests_per_s": 4}, "demand": {"step_minutes": 60,
                                                     "requests_per_s": [10.0]},
-        "policy": {"target_utilization": 0.5, "min_replicas": 1, "max_replicas": 20,
-                   "scale_up_delay_s": 0, "scale_down_delay_s": 0, "cold_start_s": 0},
+        "autoscaling": {"target_utilization": 0.5, "min_replicas": 1, "max_replicas": 20,
+                        "scale_up_delay_s": 0, "scale_down_delay_s": 0, "cold_start_s": 0},
     }
+    if "policy" in kw:  # the old spelling of autoscaling
+        base.pop("autoscaling")
     base.update(kw)
     return ServeScenario.model_validate(base)
 
@@ -56,8 +59,9 @@ def test_fixed_peak_hand_computed() -> None:
 
 
 def test_min_max_clamp() -> None:
-    sc = scenario(policy={"target_utilization": 1.0, "min_replicas": 2, "max_replicas": 3,
-                          "scale_up_delay_s": 0, "scale_down_delay_s": 0, "cold_start_s": 0})
+    sc = scenario(autoscaling={"target_utilization": 1.0, "min_replicas": 2, "max_replicas": 3,
+                               "scale_up_delay_s": 0, "scale_down_delay_s": 0,
+                               "cold_start_s": 0})
     assert list(desired_replicas(np.array([0.0, 4.0, 40.0]), sc)) == [2, 2, 3]
     res = by_name(estimate_serve(sc, np.array([0.0, 4.0, 40.0])))
     # capped at 3 replicas = 12 rps while 40 rps arrive for one hour
@@ -211,6 +215,30 @@ def test_scenario_errors_name_the_field(tmp_path: Path) -> None:
         load_serve_scenario(path)
 
 
+def test_policy_is_the_old_name_of_autoscaling(tmp_path: Path) -> None:
+    old = scenario(policy={"min_replicas": 3, "max_replicas": 5})
+    new = scenario(autoscaling={"min_replicas": 3, "max_replicas": 5})
+    assert old.autoscaling == new.autoscaling and new.autoscaling.min_replicas == 3
+    assert scenario(autoscaling=None).autoscaling.max_replicas == 10  # defaults
+    path = tmp_path / "s.yaml"
+    path.write_text("cloud: aws\nregion: us-east-1\ninstance_type: g6.xlarge\n"
+                    "replica: {requests_per_s: 1}\ndemand: {requests_per_s: [1]}\n"
+                    "policy: {min_replicas: 1}\nautoscaling: {min_replicas: 2}\n")
+    with pytest.raises(InputFileError, match="policy is the old name of autoscaling"):
+        load_serve_scenario(path)
+
+
+def test_replica_needs_one_throughput_source() -> None:
+    with pytest.raises(ValueError, match="give requests_per_s, tokens_per_s"):
+        scenario(replica={"precision": "fp8"})
+    with pytest.raises(ValueError, match="not both"):
+        scenario(replica={"requests_per_s": 2, "variant": "vllm", "model_class": "llm-8b"})
+    sized = estimate_serve(scenario(replica={"variant": "tensorrt-llm",
+                                             "model_class": "llm-8b"}), np.array([1.0]))
+    assert sized.sizing is not None and sized.sizing.source == "table"
+    assert sized.sizing.requests_per_s == pytest.approx(0.89)  # MLPerf v3.1 Server, L4
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     demand=st.lists(st.floats(0, 500, allow_nan=False), min_size=1, max_size=200),
@@ -225,8 +253,8 @@ def test_autoscaled_never_dearer_than_peak_without_delays(
         cold: int) -> None:
     sc = scenario(replica={"requests_per_s": cap},
                   demand={"step_minutes": 5, "requests_per_s": demand},
-                  policy={"target_utilization": util, "min_replicas": min_r,
-                          "max_replicas": max(1, min_r + extra), "scale_up_delay_s": 0,
-                          "scale_down_delay_s": 0, "cold_start_s": cold})
+                  autoscaling={"target_utilization": util, "min_replicas": min_r,
+                               "max_replicas": max(1, min_r + extra), "scale_up_delay_s": 0,
+                               "scale_down_delay_s": 0, "cold_start_s": cold})
     res = by_name(estimate_serve(sc, np.array(demand)))
     assert res["autoscaled"].cost_usd <= res["fixed-peak"].cost_usd + 1e-9

@@ -34,6 +34,7 @@ VERSIONS: dict[str, int] = {
     "launch": 1,
     "policy-rules": 1,
     "preview": 1,
+    "usage": 1,
     "workloads": 1,
 }
 
@@ -53,6 +54,7 @@ MODELS: dict[str, str] = {
     "launch": "operations:Launch",
     "policy-rules": "operations:PolicyRules",
     "preview": "stacks:Preview",
+    "usage": "operations:Usage",
     "workloads": "operations:Workloads",
 }
 """Document name -> ``module:Model`` in this package (imported only when needed)."""

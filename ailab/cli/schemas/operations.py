@@ -103,3 +103,26 @@ class Doctor(Envelope):
 
     checks: list[Check]
     ready: dict[str, bool]
+
+
+class Usage(Envelope):
+    """``ailab usage STACK --json``: actual spend beside the forecast and the budget."""
+
+    currency: str = Field(pattern="^[A-Z]{3}$",  # type: ignore[assignment]
+                          description="The billing data's currency (ISO 4217).")
+    stack: str
+    cloud: Literal["aws", "gcp"]
+    start: str
+    end: str
+    source: str
+    estimated: bool
+    total: float
+    month_end_projection: float | None
+    by_service: dict[str, float]
+    by_day: dict[str, float]
+    forecast_monthly: float | None
+    budget_monthly: float | None
+    projection_vs_budget: float | None
+    projection_vs_forecast: float | None
+    status: str
+    as_of: str
