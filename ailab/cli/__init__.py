@@ -9,12 +9,13 @@ cloud SDKs, matplotlib) inside the command functions, never at module level, so
 from __future__ import annotations
 
 import importlib
+import sys
 
 import typer
 
 from ailab import __version__
 from ailab.cli import options
-from ailab.cli.common import SETTINGS, run_app
+from ailab.cli.common import SETTINGS
 
 app = typer.Typer(
     name="ailab",
@@ -75,5 +76,8 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    """Console-script entry point: run the app; every outcome is one exit code."""
-    run_app(app)
+    """Console-script entry point: run the app; every outcome is one exit code
+    (``ailab.cli.runner``)."""
+    from ailab.cli.runner import run
+
+    raise SystemExit(run(app, sys.argv[1:]))

@@ -70,14 +70,6 @@ def fail(exc: AilabError) -> None:
     raise SystemExit(exc.exit_code)
 
 
-def run_app(app: typer.Typer) -> None:
-    """Run the app: deprecated spellings rewritten, global options on every command,
-    and every way out mapped to one exit code (see the module docstring)."""
-    from ailab.cli.runner import run
-
-    raise SystemExit(run(app, sys.argv[1:]))
-
-
 # --- stdout -------------------------------------------------------------------------------
 
 

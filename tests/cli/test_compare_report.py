@@ -153,3 +153,10 @@ def test_the_probe_sees_overflow_and_errors(tmp_path: Path) -> None:
     probe, _ = _render(bad, 390, tmp_path)
     assert probe["scroll_width"] > 390 and probe["wide"]
     assert "boom" in probe["errors"] and any("missing.png" in e for e in probe["errors"])
+
+
+def test_format_html_prints_the_report(cli: Cli) -> None:
+    code, out, _ = cli(["compare", str(PLANS[1]), "--format", "html"])
+    assert code == 0 and out.startswith("<!doctype html>") and "<h2>Break-even</h2>" in out
+    code, out, _ = cli(["compare", str(PLANS[1]), "--format", "markdown", "--limit", "2"])
+    assert code == 0 and out.startswith("### ") and "| # | Kind | Plan |" in out

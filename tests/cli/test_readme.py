@@ -60,3 +60,11 @@ def test_readme_command_parses_and_writes_only_under_out(line: str) -> None:
         written += [target] if target else []
         for path in written:
             assert path.startswith("out/"), f"{line}: writes {path} outside out/"
+
+
+def test_the_benchmark_does_not_overwrite_committed_results_by_default() -> None:
+    from pathlib import Path
+
+    from ailab.workloads.bench.__main__ import parse_args
+
+    assert parse_args([]).out == Path("out/bench")

@@ -14,8 +14,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from ailab.cli.schemas import MODELS, VERSIONS, render
 from tests.conftest import Cli
-from tests.support import EXAMPLES, ROOT
 from tests.spend.test_cli_usage import ce_month  # noqa: F401 - a fixture
+from tests.support import EXAMPLES, ROOT
 from tests.workloads.test_skypilot import sandbox as sky_sandbox  # noqa: F401 - a fixture
 
 SCHEMAS = ROOT / "docs" / "schemas"
