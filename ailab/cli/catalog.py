@@ -8,7 +8,15 @@ from typing import Annotated, Any
 import typer
 
 from ailab.cli import options
-from ailab.cli.common import input_file, note, output_files, print_json, print_table, warn
+from ailab.cli.common import (
+    input_file,
+    note,
+    output_files,
+    print_json,
+    print_table,
+    progress,
+    warn,
+)
 from ailab.cli.tables import Col
 from ailab.core.errors import CatalogError, CatalogRefreshError
 
@@ -136,10 +144,11 @@ def refresh(
     if output is None:
         target.parent.mkdir(parents=True, exist_ok=True)
     output_files(output=target)
-    if from_dir is not None:
-        result = refresh_from_dir(input_file(from_dir), target, source, as_of)
-    else:
-        result = _refresh_live(target)
+    with progress("rebuilding the price table"):
+        if from_dir is not None:
+            result = refresh_from_dir(input_file(from_dir), target, source, as_of)
+        else:
+            result = _refresh_live(target)
     clear_cache()
     if as_json:
         print_json(result, "catalog-refresh")
