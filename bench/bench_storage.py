@@ -1,4 +1,4 @@
-"""Tiered-storage simulation: 10 million objects over 36 months, every policy.
+"""Tiered-storage simulation: 10 million objects over 36 months, every tiering.
 
 Times ``costs.storage.estimate_storage`` (Standard, the configured lifecycle,
 Intelligent-Tiering or Autoclass, and the search over every candidate lifecycle
@@ -47,7 +47,7 @@ def _time(sc: StorageScenario, repeat: int) -> tuple[float, int, int]:
         start = time.perf_counter()
         est = estimate_storage(sc)
         runs.append(time.perf_counter() - start)
-    return statistics.median(runs), len(est.policies), est.searched_lifecycles
+    return statistics.median(runs), len(est.tierings), est.searched_lifecycles
 
 
 def main() -> None:
@@ -58,7 +58,7 @@ def main() -> None:
         big, shown, searched = _time(_scenario(cloud, 1e7, 36), args.repeat)
         tiny, _, _ = _time(_scenario(cloud, 10, 36), args.repeat)
         long, _, _ = _time(_scenario(cloud, 1e7, 360), args.repeat)
-        print(f"{cloud}: 10M objects x 36 months, {shown} policies reported + {searched} "
+        print(f"{cloud}: 10M objects x 36 months, {shown} tierings reported + {searched} "
               f"lifecycles searched: {big * 1000:.1f} ms (target < 2000 ms) "
               f"{'OK' if big < 2 else 'SLOW'}")
         print(f"{cloud}:   peer 10 objects x 36 months: {tiny * 1000:.1f} ms, "

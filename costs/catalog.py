@@ -1,10 +1,13 @@
-"""The price table: load it and answer lookups.
+"""The VM price table: load it and answer lookups.
 
-Pure pandas, no cloud SDKs. The embedded table lives in ``costs/data/prices.csv``
-and its provenance in ``prices.meta.json``; ``ailab catalog refresh`` writes a
-fresher one to the user data folder (``ailab.core.paths``), which is used
-instead when present. Every row carries ``source`` and ``as_of`` so any figure
-computed from it can say where its price came from.
+Pure pandas, no cloud SDKs. The table shipped with ailab is
+``costs/data/prices.csv`` (built by ``costs.catalog_build``, provenance in
+``prices.meta.json``, the checks' findings in ``prices.build-log.csv``);
+``ailab catalog refresh`` writes a fresher one to the user data directory
+(``user_data_dir()``), which then takes precedence. Every row carries ``source``
+and ``as_of`` so any figure computed from it can say where its price came
+from, and a ``note`` where the build's checks found something (an outlier
+price, dropped spot prices). The table's as-of date is its oldest row's.
 """
 
 from __future__ import annotations
@@ -18,11 +21,33 @@ from pathlib import Path
 import pandas as pd
 
 from ailab.core.errors import CatalogError
+from ailab.costs import freshness
 
 DATA_DIR = Path(__file__).parent / "data"
 PRICES_CSV = DATA_DIR / "prices.csv"
 PRICES_META = DATA_DIR / "prices.meta.json"
 HOURS_PER_MONTH = 730.0
+TABLE = "gpu-catalog"
+DATA_DIR_ENV = "AILAB_DATA_DIR"
+
+
+def user_data_dir() -> Path:
+    """Where ``ailab catalog refresh`` writes: ``$AILAB_DATA_DIR``, else the platform's
+    user data directory (``~/.local/share/ailab`` on Linux); never the installed package.
+    One rule for every user folder: ``ailab.core.paths``."""
+    from ailab.core.paths import user_data_dir as folder
+
+    return folder()
+
+
+def user_prices_path() -> Path:
+    return user_data_dir() / "prices.csv"
+
+
+def prices_path() -> Path:
+    """The table in use: a refreshed one in the user data directory, else the shipped one."""
+    user = user_prices_path()
+    return user if user.is_file() else PRICES_CSV
 
 
 @dataclass(frozen=True)
@@ -41,49 +66,58 @@ class PriceRow:
     spot_usd_hr: float | None
     source: str
     as_of: str
+    note: str = ""
+    """What the build's checks found about this row (empty when nothing)."""
 
     @property
     def has_spot(self) -> bool:
         return self.spot_usd_hr is not None
 
 
-def user_prices_path() -> Path:
-    """Where ``ailab catalog refresh`` writes by default: the user data folder."""
-    from ailab.core.paths import user_data_dir
-
-    return user_data_dir() / "prices.csv"
-
-
-def prices_path() -> Path:
-    """The refreshed table when the user has one, else the embedded table."""
-    user = user_prices_path()
-    return user if user.is_file() else PRICES_CSV
-
-
 def load_prices(path: Path | None = None) -> pd.DataFrame:
     """The price table as a DataFrame (cached; treat it as read-only)."""
-    return _load_prices(path or prices_path())
+    freshness.use(TABLE)
+    return _read(path or prices_path())
 
 
 @lru_cache(maxsize=4)
-def _load_prices(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype={"zones": str, "accelerator": str})
+def _read(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype={"zones": str, "accelerator": str, "note": str})
     frame["accelerator"] = frame["accelerator"].fillna("")
     frame["zones"] = frame["zones"].fillna("")
+    if "note" not in frame.columns:
+        frame["note"] = ""
+    frame["note"] = frame["note"].fillna("")
     return frame
 
 
 def catalog_meta(path: Path | None = None) -> dict[str, object]:
-    """Source, date and method of the table in use (``prices.meta.json`` beside it)."""
-    if path is None:
-        table = prices_path()
-        path = table.with_name(table.stem + ".meta.json")
-    return dict(json.loads(path.read_text()))
+    """Source, method and check counts of the table in use."""
+    from ailab.costs.catalog_build import meta_path
+
+    found = path or meta_path(prices_path())
+    return dict(json.loads(found.read_text())) if found.is_file() else {}
+
+
+def build_log(path: Path | None = None) -> pd.DataFrame:
+    """What the checks found when the table in use was built (``ailab catalog show --issues``)."""
+    from ailab.costs.catalog_build import log_path
+    from ailab.costs.catalog_validate import LOG_COLUMNS
+
+    found = path or log_path(prices_path())
+    if not found.is_file():
+        return pd.DataFrame(columns=LOG_COLUMNS)
+    return pd.read_csv(found, dtype=str).fillna("")
+
+
+def _index(cloud: str) -> dict[tuple[str, str], PriceRow]:
+    freshness.use(TABLE)
+    return _build_index(cloud, prices_path())
 
 
 @lru_cache(maxsize=8)
-def _index(cloud: str) -> dict[tuple[str, str], PriceRow]:
-    frame = load_prices()
+def _build_index(cloud: str, path: Path) -> dict[tuple[str, str], PriceRow]:
+    frame = _read(path)
     rows = frame[frame["cloud"] == cloud]
     index: dict[tuple[str, str], PriceRow] = {}
     for rec in rows.to_dict("records"):
@@ -101,6 +135,7 @@ def _index(cloud: str) -> dict[tuple[str, str], PriceRow]:
             spot_usd_hr=float(spot) if pd.notna(spot) else None,
             source=rec["source"],
             as_of=rec["as_of"],
+            note=rec["note"],
         )
     return index
 
@@ -137,29 +172,22 @@ def regions_for_cloud(cloud: str) -> set[str]:
     return {region for (_, region) in _index(cloud)}
 
 
-STALE_AFTER_DAYS = 30
-
-
 def clear_cache() -> None:
     """Forget cached tables, e.g. after ``ailab catalog refresh`` rewrote them."""
-    _load_prices.cache_clear()
-    _index.cache_clear()
+    _read.cache_clear()
+    _build_index.cache_clear()
 
 
 def snapshot_date(frame: pd.DataFrame | None = None) -> date:
     """The date of the oldest price in the table: what a staleness check must look at."""
-    table = load_prices() if frame is None else frame
+    table = _read(prices_path()) if frame is None else frame
     return date.fromisoformat(str(table["as_of"].min()))
 
 
-def staleness_warning(today: date | None = None, frame: pd.DataFrame | None = None) -> str | None:
-    """A one-line warning when the snapshot is older than STALE_AFTER_DAYS, else None."""
-    as_of = snapshot_date(frame)
-    age = ((today or date.today()) - as_of).days
-    if age <= STALE_AFTER_DAYS:
-        return None
-    return (f"warning: price snapshot is {age} days old (as of {as_of.isoformat()}); "
-            "run `ailab catalog refresh` for current prices")
+freshness.register(freshness.PriceTable(
+    TABLE, "GPU/VM price catalog", snapshot_date,
+    "run `ailab catalog refresh` (AWS/GCP price APIs) or `ailab catalog refresh --from-dir "
+    "DIR` with a SkyPilot catalog checkout"))
 
 
 def with_accelerators(frame: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -14,9 +14,12 @@ digest) is one JSON object::
 ``propertyDependencies`` (input name -> URNs). Values not known until ``up``
 are the engine's unknown sentinel; secrets read ``[secret]``.
 
-``preview_documents`` turns the steps into two inventory documents (the shape
-``ailab preview --json`` prints): the stack as it will be after the update and
-as it is now, so both can be priced and compared.
+``preview_inventories`` translates the steps into two ``core.inventory.Inventory``
+objects (what ``ailab preview`` records under mocks): the stack as it will be
+after the update and as it is now, so both can be priced and compared. Each
+resource keeps its inputs, parent, options, property dependencies (the names of
+the resources each input was built from, which is how pricing follows a
+reference whose value is unknown before apply) and its known identity outputs.
 """
 
 from __future__ import annotations
@@ -30,9 +33,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ailab.core import tokens
 from ailab.core.errors import InputFileError
 from ailab.core.inputs import invalid_field, read_json
+from ailab.core.inventory import IDENTITY_OUTPUTS, Inventory, Resource
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's placeholder for a value only known after ``pulumi up``."""
+SECRET = "[secret]"
+"""How the preview shows a secret value."""
 GONE_OPS = frozenset({"delete", "delete-replaced", "discard", "discard-replaced",
                       "remove-pending-replace", "read-discard"})
 """Steps after which the resource no longer exists."""
@@ -49,6 +55,7 @@ class _State(BaseModel):
     id: str | None = None
     parent: str | None = None
     inputs: dict[str, Any] = {}
+    outputs: dict[str, Any] = {}
     dependencies: list[str] = []
     propertyDependencies: dict[str, list[str]] = {}  # noqa: N815 (Pulumi's field name)
     protect: bool = False
@@ -70,11 +77,11 @@ class _Digest(BaseModel):
 
 
 @dataclass
-class PreviewDocuments:
+class PreviewInventories:
     """The stack after and before the previewed update, plus each resource's op."""
 
-    after: dict[str, Any]
-    before: dict[str, Any]
+    after: Inventory
+    before: Inventory
     ops: dict[str, str] = field(default_factory=dict)
 
 
@@ -88,19 +95,20 @@ def split_urn(urn: str) -> tuple[str, str, str, str]:
     return stack, project, qualified.rsplit("$", 1)[-1], name
 
 
-def _resource(state: _State, names: dict[str, str]) -> dict[str, Any]:
+def _resource(state: _State, names: dict[str, str]) -> Resource:
     deps = {prop: [names[u] for u in urns if u in names]
             for prop, urns in state.propertyDependencies.items()}
     parent = state.parent
     if parent and parent.split("::")[2:3] == [tokens.STACK]:
         parent = None
-    out: dict[str, Any] = {"type": state.type, "name": names[state.urn],
-                           "parent": names.get(parent or ""), "inputs": state.inputs,
-                           "custom": state.custom, "retain_on_delete": state.retainOnDelete,
-                           "protect": state.protect, "dependencies": deps}
-    if state.id and state.id != UNKNOWN:
-        out["id"] = state.id
-    return out
+    known = {k: v for k in IDENTITY_OUTPUTS if k != "id"
+             and isinstance(v := state.outputs.get(k), str) and v not in (UNKNOWN, SECRET)}
+    return Resource(type=state.type, name=names[state.urn], parent=names.get(parent or ""),
+                    inputs=state.inputs, custom=state.custom,
+                    retain_on_delete=state.retainOnDelete, protect=state.protect,
+                    deps={p: n for p, n in deps.items() if n},
+                    id=state.id if state.id and state.id != UNKNOWN else None,
+                    outputs=known, urn=state.urn)
 
 
 def _cloud_and_region(config: dict[str, Any], states: list[_State]) -> tuple[str, str]:
@@ -116,11 +124,11 @@ def _cloud_and_region(config: dict[str, Any], states: list[_State]) -> tuple[str
     return cloud, region
 
 
-def _document(stack: str, cloud: str, region: str, states: list[_State],
-              names: dict[str, str]) -> dict[str, Any]:
+def _inventory(stack: str, cloud: str, region: str, states: list[_State],
+               names: dict[str, str]) -> Inventory:
     resources = [_resource(s, names) for s in states
                  if s.type != tokens.STACK and not s.external]
-    return {"stack": stack, "cloud": cloud, "region": region, "resources": resources}
+    return Inventory(stack=stack, cloud=cloud, region=region, resources=resources)
 
 
 def _unique_names(urns: list[str]) -> dict[str, str]:
@@ -134,8 +142,8 @@ def _unique_names(urns: list[str]) -> dict[str, str]:
     return names
 
 
-def preview_documents(data: Any, path: str, region: str | None = None) -> PreviewDocuments:
-    """Both inventory documents of a ``pulumi preview --json`` digest."""
+def preview_inventories(data: Any, path: str, region: str | None = None) -> PreviewInventories:
+    """Both inventories of a ``pulumi preview --json`` digest."""
     try:
         digest = _Digest.model_validate(data)
         stacks = {split_urn(step.urn)[0] for step in digest.steps}
@@ -159,18 +167,18 @@ def preview_documents(data: Any, path: str, region: str | None = None) -> Previe
     cloud, found_region = _cloud_and_region(digest.config, states)
     stack = sorted(stacks)[0] if stacks else ""
     where = region or found_region
-    return PreviewDocuments(
-        after=_document(stack, cloud, where, list(after.values()), names),
-        before=_document(stack, cloud, where, list(before.values()), names),
+    return PreviewInventories(
+        after=_inventory(stack, cloud, where, list(after.values()), names),
+        before=_inventory(stack, cloud, where, list(before.values()), names),
         ops={names[urn]: op for urn, op in ops.items()})
 
 
-def load_preview(path: Path, region: str | None = None) -> PreviewDocuments:
+def load_preview(path: Path, region: str | None = None) -> PreviewInventories:
     """Read a ``pulumi preview --json`` file."""
     data = read_json(path, hint="write the file with `pulumi preview --json > FILE`",
                      show_line=True)
-    docs = preview_documents(data, str(path), region)
-    if not docs.after["region"] and not docs.before["region"]:
+    docs = preview_inventories(data, str(path), region)
+    if not docs.after.region and not docs.before.region:
         raise InputFileError(str(path), "config", "no aws:region or gcp:region in the preview",
                              hint="pass --region")
     return docs

@@ -1,12 +1,15 @@
 """Rebuild the price table: from a SkyPilot-format catalog directory, or from live APIs.
 
-Pure data code: the live path takes already-built clients (duck-typed boto3
-``pricing`` and per-region ``ec2`` clients) so that no cloud SDK is imported here;
-the CLI builds them. Live refresh covers AWS (Price List API for on-demand, spot
-price history for spot: the median of the last day's prices over the region's
-zones); rows it cannot price keep their previous values with their own source and
-date. Every write goes to a temporary file first and replaces the target only when
-complete, so a failed refresh leaves the table as it was.
+Pure data code: the live paths take already-built clients (a boto3 ``pricing``
+client and per-region ``ec2`` clients here, a Cloud Billing ``list_skus`` call in
+``refresh_gcp``) so that no cloud SDK is imported here; the CLI builds them.
+AWS: the Price List API gives on-demand prices, spot price history the spot
+price (the median of the last day's newest price per zone). Rows a live source
+cannot price keep their previous values with their own source and date, so a
+partial refresh is visible row by row. Every refreshed table goes through the
+same table-level checks as a build (spot above on-demand, cross-region
+outliers) and is written with its provenance and build log, whole or not at all
+(``catalog_build.write_outputs``), to the user data directory by default.
 """
 
 from __future__ import annotations
@@ -21,39 +24,21 @@ from typing import Any
 import pandas as pd
 
 from ailab.core.errors import CatalogRefreshError
-from ailab.costs.catalog_build import COLUMNS, build_catalog, write_catalog
+from ailab.costs.catalog_build import build_catalog, finish, write_outputs
+from ailab.costs.catalog_validate import BuildLog
 
 AWS_SOURCE = "aws-price-list-api+spot-price-history"
 
 
-def meta_path(output: Path) -> Path:
-    """``prices.csv`` -> ``prices.meta.json`` next to it."""
-    return output.with_name(output.stem + ".meta.json")
-
-
-def write_table(table: pd.DataFrame, output: Path, meta: dict[str, Any]) -> dict[str, Any]:
-    """Write table and its provenance atomically; return a short summary."""
-    missing = [c for c in COLUMNS if c not in table.columns]
-    if missing or table.empty:
-        raise CatalogRefreshError(f"refusing to write an empty or malformed table (missing: "
-                                  f"{', '.join(missing) or 'rows'})")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
-    write_catalog(table[COLUMNS], tmp)
-    meta_tmp = meta_path(output).with_name(meta_path(output).name + ".tmp")
-    meta_tmp.write_text(json.dumps(meta, indent=2) + "\n")
-    tmp.replace(output)
-    meta_tmp.replace(meta_path(output))
-    return summary(table, output)
-
-
-def summary(table: pd.DataFrame, output: Path) -> dict[str, Any]:
+def summary(table: pd.DataFrame, output: Path, log: BuildLog) -> dict[str, Any]:
+    """What a refresh wrote: rows per cloud, sources, date range, check counts."""
     return {
         "output": str(output),
         "rows": int(len(table)),
         "clouds": {c: int(n) for c, n in table["cloud"].value_counts().sort_index().items()},
         "sources": sorted(set(table["source"])),
         "as_of": [str(table["as_of"].min()), str(table["as_of"].max())],
+        "checks": log.counts(),
     }
 
 
@@ -64,10 +49,30 @@ def refresh_from_dir(directory: Path, output: Path, source: str | None = None,
         raise CatalogRefreshError(f"{directory} is not a directory", field="from_dir")
     when = as_of or date.today().isoformat()
     label = source or f"skypilot-format catalog {directory.name}"
-    table = build_catalog(directory, label, when)
-    meta = {"source": label, "as_of": when,
-            "method": "ailab.costs.catalog_build from " + directory.name}
-    return write_table(table, output, meta)
+    built = build_catalog(directory, label, when)
+    meta = {"source": label, "method": "ailab.costs.catalog_build from " + directory.name}
+    write_outputs(built.table, built.log, output, meta)
+    return summary(built.table, output, built.log)
+
+
+def write_refreshed(table: pd.DataFrame, output: Path, source: str) -> dict[str, Any]:
+    """Check a live-refreshed table like a build and write it with its log."""
+    log = BuildLog()
+    checked = finish(table, log)
+    meta = {"source": source, "method": "ailab.costs.refresh (live price APIs); rows the APIs "
+            "did not price keep their previous source and date"}
+    write_outputs(checked, log, output, meta)
+    return summary(checked, output, log)
+
+
+def _reprice(table: pd.DataFrame, idx: Any, on_demand: float, spot: float | None,
+             source: str, when: str) -> None:
+    """Set one row's prices from a live source; the old row's notes no longer apply."""
+    table.at[idx, "price_usd_hr"] = on_demand
+    table.at[idx, "spot_usd_hr"] = float("nan") if spot is None else spot
+    table.at[idx, "source"] = source
+    table.at[idx, "as_of"] = when
+    table.at[idx, "note"] = ""
 
 
 # --- AWS live ---------------------------------------------------------------------------------
@@ -95,7 +100,8 @@ def aws_on_demand(pricing: Any, instance_types: Iterable[str]) -> dict[tuple[str
                                  ("tenancy", "Shared"), ("preInstalledSw", "NA"),
                                  ("capacitystatus", "Used"))
         ]
-        for page in paginator.paginate(ServiceCode="AmazonEC2", Filters=filters):
+        for page in paginator.paginate(ServiceCode="AmazonEC2", Filters=filters,
+                                       FormatVersion="aws_v1"):
             for item in page.get("PriceList", []):
                 found = _on_demand_usd(item)
                 if found is not None:
@@ -112,7 +118,7 @@ def aws_spot(ec2_for: Callable[[str], Any], wanted: dict[str, list[str]],
         client = ec2_for(region)
         seen: dict[str, dict[str, float]] = {}
         paginator = client.get_paginator("describe_spot_price_history")
-        for page in paginator.paginate(InstanceTypes=sorted(itypes), StartTime=start,
+        for page in paginator.paginate(InstanceTypes=sorted(set(itypes)), StartTime=start,
                                        ProductDescriptions=["Linux/UNIX"]):
             for rec in page.get("SpotPriceHistory", []):
                 # Newest first: keep the latest price per zone.
@@ -124,7 +130,7 @@ def aws_spot(ec2_for: Callable[[str], Any], wanted: dict[str, list[str]],
 
 
 def refresh_aws(base: pd.DataFrame, pricing: Any, ec2_for: Callable[[str], Any],
-                today: str | None = None) -> pd.DataFrame:
+                today: str | None = None, now: datetime | None = None) -> pd.DataFrame:
     """The base table with its AWS rows repriced from the live APIs."""
     aws = base[base["cloud"] == "aws"]
     on_demand = aws_on_demand(pricing, aws["instance_type"])
@@ -132,16 +138,13 @@ def refresh_aws(base: pd.DataFrame, pricing: Any, ec2_for: Callable[[str], Any],
         raise CatalogRefreshError("AWS Price List returned no prices for the table's types")
     wanted: dict[str, list[str]] = {}
     for itype, region in zip(aws["instance_type"], aws["region"], strict=True):
-        wanted.setdefault(region, []).append(itype)
-    spot = aws_spot(ec2_for, wanted)
+        if (itype, region) in on_demand:
+            wanted.setdefault(region, []).append(itype)
+    spot = aws_spot(ec2_for, wanted, now)
     when = today or date.today().isoformat()
     table = base.copy()
     for idx in aws.index:
         key = (table.at[idx, "instance_type"], table.at[idx, "region"])
-        if key not in on_demand:
-            continue
-        table.at[idx, "price_usd_hr"] = on_demand[key]
-        table.at[idx, "spot_usd_hr"] = spot.get(key, float("nan"))
-        table.at[idx, "source"] = AWS_SOURCE
-        table.at[idx, "as_of"] = when
+        if key in on_demand:
+            _reprice(table, idx, on_demand[key], spot.get(key), AWS_SOURCE, when)
     return table

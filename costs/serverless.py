@@ -42,8 +42,11 @@ from pathlib import Path
 import numpy as np
 
 from ailab.core.errors import CatalogError
+from ailab.costs import freshness
+from ailab.costs.storage_prices import oldest_as_of
 
 SERVERLESS_CSV = Path(__file__).parent / "data" / "serverless_prices.csv"
+TABLE = "serverless-prices"
 PLATFORMS = {"lambda": "aws", "sagemaker-serverless": "aws", "cloud-run-gpu": "gcp"}
 GPU_PLATFORMS = ("cloud-run-gpu",)
 
@@ -84,6 +87,7 @@ def _table(path: Path = SERVERLESS_CSV) -> dict[tuple[str, str, str], Quote]:
 
 def quote(platform: str, region: str, component: str) -> Quote:
     """The regional row, else the platform-wide (``*``) row; CatalogError if neither."""
+    freshness.use(TABLE)
     table = _table()
     found = table.get((platform, region, component)) or table.get((platform, "*", component))
     if found is None:
@@ -179,3 +183,9 @@ def overload_from_cold(scale_out: np.ndarray, from_zero: np.ndarray, cold_s: flo
     """Minutes per step during which new load waits for a cold start (at most the step)."""
     waits = ((scale_out > 0) + from_zero) * cold_s
     return np.minimum(waits, step_s) / 60.0
+
+
+freshness.register(freshness.PriceTable(
+    TABLE, "serverless price", lambda: oldest_as_of(SERVERLESS_CSV),
+    "no live source: check the rows of costs/data/serverless_prices.csv against the pages in "
+    "their source column"))

@@ -1,6 +1,6 @@
-"""Object-storage tiering: which policy is cheapest for a scenario, and its stack config.
+"""Object-storage tiering: which tiering is cheapest for a scenario, and its stack config.
 
-Every policy (Standard, the configured lifecycles, S3 Intelligent-Tiering or
+Every tiering (Standard, the configured lifecycles, S3 Intelligent-Tiering or
 GCS Autoclass, and optionally the best of a grid of lifecycle schedules) is
 priced by the cohort simulation in ``costs.storage_sim``; this module collects
 the bills, recommends the cheapest and writes the ``ailab:bucket*`` keys that
@@ -26,8 +26,8 @@ from ailab.costs.storage_sim import (
 
 
 @dataclass
-class PolicyResult:
-    """One policy's bill over the horizon and the stack config that sets it up."""
+class TieringResult:
+    """One tiering's bill over the horizon and the stack config that sets it up."""
 
     name: str
     kind: str
@@ -49,30 +49,30 @@ class PolicyResult:
 
 @dataclass
 class StorageEstimate:
-    """All simulated policies, the cheapest one and the prices used."""
+    """All simulated tierings, the cheapest one and the prices used."""
 
     scenario: StorageScenario
-    policies: list[PolicyResult]
+    tierings: list[TieringResult]
     recommended: str
     searched_lifecycles: int
     prices: dict[str, dict[str, object]] = field(default_factory=dict)
 
     @property
-    def recommended_policy(self) -> PolicyResult:
-        return next(p for p in self.policies if p.name == self.recommended)
+    def recommended_tiering(self) -> TieringResult:
+        return next(p for p in self.tierings if p.name == self.recommended)
 
     def config_yaml(self) -> str:
         """The recommendation as a ``config:`` block for stacks/Pulumi.<name>.yaml."""
-        return yaml.safe_dump({"config": self.recommended_policy.stack_config},
+        return yaml.safe_dump({"config": self.recommended_tiering.stack_config},
                               sort_keys=False)
 
     def as_dict(self) -> dict[str, object]:
-        best = self.recommended_policy
-        standard = self.policies[0].total_usd
+        best = self.recommended_tiering
+        standard = self.tierings[0].total_usd
         return {
             "scenario": self.scenario.name, "cloud": self.scenario.cloud,
             "region": self.scenario.region, "months": self.scenario.months,
-            "policies": [p.as_dict() for p in self.policies],
+            "tierings": [p.as_dict() for p in self.tierings],
             "recommended": {"name": best.name, "total_usd": round(best.total_usd, 2),
                             "saving_vs_standard_usd": round(standard - best.total_usd, 2),
                             "stack_config": best.stack_config,
@@ -105,7 +105,7 @@ def candidate_lifecycles(cloud: str) -> list[Lifecycle]:
 
 
 def stack_config(sc: StorageScenario, kind: str, lc: Lifecycle | None = None) -> dict[str, object]:
-    """The ``ailab:bucket*`` stack config keys that set a policy up."""
+    """The ``ailab:bucket*`` stack config keys that set a tiering up."""
     cfg: dict[str, object] = {"ailab:bucketTiering": kind if kind != "standard" else "none"}
     if lc is not None:
         keys = (("ailab:bucketIaDays", lc.ia_days), ("ailab:bucketGlacierIrDays",
@@ -119,8 +119,8 @@ def stack_config(sc: StorageScenario, kind: str, lc: Lifecycle | None = None) ->
     return cfg
 
 
-def simulate_policy(sim: Sim, kind: str, lc: Lifecycle | None = None) -> PolicyResult:
-    """Price one policy over the horizon."""
+def simulate_tiering(sim: Sim, kind: str, lc: Lifecycle | None = None) -> TieringResult:
+    """Price one tiering over the horizon."""
     profiles = []
     for b in sim.buckets:
         if kind == "lifecycle":
@@ -136,42 +136,42 @@ def simulate_policy(sim: Sim, kind: str, lc: Lifecycle | None = None) -> PolicyR
     names = {"standard": "standard", "intelligent-tiering": "intelligent-tiering",
              "autoclass": f"autoclass ({sim.sc.autoclass_terminal_class.lower()} terminal)"}
     name = lc.label(sim.sc.cloud) if lc is not None else names[kind]
-    return PolicyResult(name, kind, [float(v) for v in monthly], breakdown,
+    return TieringResult(name, kind, [float(v) for v in monthly], breakdown,
                         stack_config(sim.sc, kind, lc), lc)
 
 
 def estimate_storage(sc: StorageScenario) -> StorageEstimate:
-    """Simulate every policy for a scenario and recommend the cheapest."""
+    """Simulate every tiering for a scenario and recommend the cheapest."""
     sim = Sim(sc)
     managed = "intelligent-tiering" if sc.cloud == "aws" else "autoclass"
-    policies = [simulate_policy(sim, "standard")]
-    policies += [simulate_policy(sim, "lifecycle", lc) for lc in sc.configured_lifecycles()]
-    policies.append(simulate_policy(sim, managed))
+    tierings = [simulate_tiering(sim, "standard")]
+    tierings += [simulate_tiering(sim, "lifecycle", lc) for lc in sc.configured_lifecycles()]
+    tierings.append(simulate_tiering(sim, managed))
     searched = 0
     if sc.search_lifecycles:
         grid = candidate_lifecycles(sc.cloud)
         searched = len(grid)
-        best = min((simulate_policy(sim, "lifecycle", lc) for lc in grid),
+        best = min((simulate_tiering(sim, "lifecycle", lc) for lc in grid),
                    key=lambda r: r.total_usd)
-        known = {p.lifecycle for p in policies if p.lifecycle is not None}
-        rivals = [p for p in policies if p.kind in ("lifecycle", "standard")]
+        known = {p.lifecycle for p in tierings if p.lifecycle is not None}
+        rivals = [p for p in tierings if p.kind in ("lifecycle", "standard")]
         if best.lifecycle not in known and all(
                 best.total_usd < p.total_usd - 1e-9 for p in rivals):
             best.name = f"{best.name} (best of {searched} searched)"
-            policies.append(best)
-    cheapest = min(range(len(policies)), key=lambda i: (round(policies[i].total_usd, 6), i))
-    return StorageEstimate(sc, policies, policies[cheapest].name, searched, dict(sim.p.used))
+            tierings.append(best)
+    cheapest = min(range(len(tierings)), key=lambda i: (round(tierings[i].total_usd, 6), i))
+    return StorageEstimate(sc, tierings, tierings[cheapest].name, searched, dict(sim.p.used))
 
 
 def storage_chart(est: StorageEstimate, path: str) -> None:
-    """Cumulative cost per policy by month, as a PNG."""
+    """Cumulative cost per tiering by month, as a PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 5))
-    for pol in est.policies:
+    for pol in est.tierings:
         style = "-" if pol.name == est.recommended else "--"
         months = range(1, len(pol.monthly_usd) + 1)
         ax.plot(months, np.cumsum(pol.monthly_usd), style, label=f"{pol.name}")

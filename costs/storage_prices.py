@@ -2,7 +2,11 @@
 
 The table lives in ``costs/data/storage_prices.csv``: one row per (cloud, regions,
 service, kind, component[, tier]) with the value, its unit, the public pricing
-page it was read from (``source``) and the date it was read (``as_of``). Regions
+page it is listed on (``source``), the date it was last checked (``as_of``), and
+whether independent copies of the price list confirm it (``confidence``:
+``confirmed`` or ``uncertain``, with the ``evidence``). An uncertain price is
+still used, and every quote says so (``PriceQuote.uncertain``), so outputs can
+show it. The table's as-of date is its oldest row's (``costs.freshness``). Regions
 with identical list prices share a row (``us-east-1;us-west-2``). Tiered prices
 (S3 Standard volume tiers, internet egress, io2 IOPS) carry ``tier_up_to``: the
 upper bound of the tier in the component's quantity (GB per month, IOPS); empty
@@ -40,27 +44,47 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from ailab.core.errors import CatalogError
+from ailab.costs import freshness
 
 STORAGE_PRICES_CSV = Path(__file__).parent / "data" / "storage_prices.csv"
 SERVICES = ("object", "block", "file", "network", "transfer")
+TABLE = "storage-prices"
 
 
 @dataclass(frozen=True)
 class PriceQuote:
-    """One list price with where and when it was read."""
+    """One list price with where and when it was read, and whether it is confirmed."""
 
     value: float
     unit: str
     source: str
     as_of: str
+    uncertain: bool = False
+    """No independent copy of the price list confirms the value (see the row's evidence)."""
 
     def as_dict(self) -> dict[str, object]:
         return {"value": self.value, "unit": self.unit, "source": self.source,
-                "as_of": self.as_of}
+                "as_of": self.as_of, "uncertain": self.uncertain}
+
+
+def read_quote(rec: dict[str, str]) -> PriceQuote:
+    """A quote from one CSV row of a price table (storage or stack services)."""
+    confidence = rec.get("confidence") or "uncertain"
+    if confidence not in ("confirmed", "uncertain"):
+        raise CatalogError(f"price row confidence {confidence!r} is not confirmed or uncertain")
+    return PriceQuote(float(rec["value"]), rec["unit"], rec["source"], rec["as_of"],
+                      confidence == "uncertain")
+
+
+def oldest_as_of(path: Path) -> date:
+    """The date of the oldest price in a CSV price table."""
+    with path.open(newline="") as handle:
+        return min(date.fromisoformat(rec["as_of"]) for rec in csv.DictReader(handle))
 
 
 @dataclass(frozen=True)
@@ -80,7 +104,7 @@ def _table(path: Path = STORAGE_PRICES_CSV) -> dict[_Key, tuple[Tier, ...]]:
     index: dict[_Key, list[Tier]] = {}
     with path.open(newline="") as handle:
         for rec in csv.DictReader(handle):
-            quote = PriceQuote(float(rec["value"]), rec["unit"], rec["source"], rec["as_of"])
+            quote = read_quote(rec)
             up_to = float(rec["tier_up_to"]) if rec["tier_up_to"] else None
             for region in rec["regions"].split(";"):
                 key = (rec["cloud"], region, rec["service"], rec["kind"], rec["component"])
@@ -103,6 +127,7 @@ def _known(pos: int, **fixed: str) -> list[str]:
 
 def tiers(cloud: str, region: str, service: str, kind: str, component: str) -> tuple[Tier, ...]:
     """All tiers of one price; raises CatalogError naming the valid choices."""
+    freshness.use(TABLE)
     found = _table().get((cloud, region, service, kind, component))
     if found is not None:
         return found
@@ -125,6 +150,7 @@ def quote(cloud: str, region: str, service: str, kind: str, component: str) -> P
 
 def has_price(cloud: str, region: str, service: str, kind: str, component: str) -> bool:
     """True when the table lists this component (optional components, e.g. overheads)."""
+    freshness.use(TABLE)
     return (cloud, region, service, kind, component) in _table()
 
 
@@ -217,3 +243,9 @@ def block_monthly_usd(cloud: str, region: str, kind: str, size_gb: float,
 def regions(cloud: str) -> list[str]:
     """Regions with storage prices for a cloud."""
     return _known(1, cloud=cloud)
+
+
+freshness.register(freshness.PriceTable(
+    TABLE, "storage and data-transfer price", lambda: oldest_as_of(STORAGE_PRICES_CSV),
+    "no live source: check the rows of costs/data/storage_prices.csv against the pages in "
+    "their source column and update value, as_of and confidence"))

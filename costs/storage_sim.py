@@ -1,7 +1,7 @@
-"""Object-storage tiering, the engine: price a policy month by month over object cohorts.
+"""Object-storage tiering, the engine: price a tiering month by month over object cohorts.
 
 Objects uploaded in the same month form a cohort; every cohort of the same age
-behaves alike, so each policy is priced as a per-object cost profile by age
+behaves alike, so each tiering is priced as a per-object cost profile by age
 (billable GB per class, fees) convolved with the cohort sizes. Ten million
 objects cost the same to simulate as ten. Reads are modelled per age band as
 the fraction of a cohort read at least once in a month, independently each

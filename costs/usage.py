@@ -11,7 +11,11 @@ Infracost's usage file::
       hours_per_month: 160
     aws-h100-cluster-net-nat:
       processed_gb: 500
-    cs231-fall-gpu-*:          # every lab machine at once
+    aws-spot-pool-data-bucket:
+      monitored_objects: 1000000          # Intelligent-Tiering / Autoclass objects >= 128 KB
+      transitions: {INTELLIGENT_TIERING: 20000}   # lifecycle moves per month, by target class
+      noncurrent_gb: 50                   # versions kept by versioning
+    cs231-fall-gpu-*:                     # every lab machine at once
       hours_per_month: 120
 
 Keys are resource names or, like Infracost's ``[*]``, shell-style patterns
@@ -22,8 +26,9 @@ the more specific, then its exact name, each overriding the fields it sets.
 Fields are checked (pydantic, unknown fields refused); ``check_usage`` then
 refuses names the stack does not declare, patterns that match nothing and
 fields a resource's pricing rule does not read, so a typo never silently prices
-nothing. ``usage_for`` and ``usage_for_pair`` turn a file into per-resource
-usage for one stack, or for two stacks compared (``ailab diff``).
+nothing. ``usage_for``, ``usage_for_each`` and ``usage_for_pair`` turn a file
+into per-resource usage for one stack, for several inventories at once, or for
+two stacks compared (``ailab diff``).
 """
 
 from __future__ import annotations
@@ -31,12 +36,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
 
 from ailab.core.errors import InputFileError
 from ailab.core.inputs import read_mapping
+from ailab.core.inventory import Inventory, Resource
 from ailab.costs.scenario_io import field_path
 
 MAX_HOURS_PER_MONTH = 744.0
@@ -49,6 +55,11 @@ class Requests(BaseModel):
     model_config = ConfigDict(extra="forbid")
     get: float | None = Field(None, ge=0)
     put: float | None = Field(None, ge=0)
+
+
+TransitionClass = Literal["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR",
+                          "GLACIER", "DEEP_ARCHIVE", "NEARLINE", "COLDLINE", "ARCHIVE"]
+"""Storage classes a lifecycle rule can move objects to (S3, then GCS)."""
 
 
 class ResourceUsage(BaseModel):
@@ -66,6 +77,25 @@ class ResourceUsage(BaseModel):
         description=f"hours it runs per month (0-{MAX_HOURS_PER_MONTH:g}; default 730)")
     processed_gb: float | None = Field(
         None, ge=0, description="GB processed per month (NAT, load balancer)")
+    monitored_objects: float | None = Field(
+        None, ge=0, description="objects of 128 KB or more in S3 Intelligent-Tiering or a "
+        "GCS Autoclass bucket")
+    transitions: dict[TransitionClass, Annotated[float, Field(ge=0)]] | None = Field(
+        None, description="objects moved by lifecycle rules per month, by target class")
+    noncurrent_gb: float | None = Field(
+        None, ge=0, description="GB of noncurrent object versions a versioned bucket keeps")
+    ia_stored_gb: float | None = Field(
+        None, ge=0, description="EFS: GB in Infrequent Access")
+    ia_read_gb: float | None = Field(
+        None, ge=0, description="EFS: GB read from Infrequent Access per month")
+    ia_write_gb: float | None = Field(
+        None, ge=0, description="EFS: GB tiered into Infrequent Access per month")
+    read_gb: float | None = Field(
+        None, ge=0, description="EFS elastic throughput: GB read per month")
+    write_gb: float | None = Field(
+        None, ge=0, description="EFS elastic throughput: GB written per month")
+    backup_gb: float | None = Field(
+        None, ge=0, description="FSx for Lustre: GB of backups kept")
 
 
 FIELDS = tuple(ResourceUsage.model_fields)
@@ -115,7 +145,7 @@ def matches(key: str, names: Iterable[str]) -> list[str]:
     return [n for n in names if fnmatchcase(n, key)]
 
 
-def usage_for(raw: Usage, path: str, resources: Iterable[dict[str, Any]],
+def usage_for(raw: Usage, path: str, resources: Iterable[Resource],
               fields_for: FieldsFor, skip_unmatched: bool = False) -> Usage:
     """Per-resource usage for one stack: patterns expanded, exact names last.
 
@@ -123,7 +153,7 @@ def usage_for(raw: Usage, path: str, resources: Iterable[dict[str, Any]],
     and must give every field to at least one of them; with ``skip_unmatched``,
     keys that match nothing here are left for the caller (the other stack of a
     comparison) instead of refused."""
-    by_name = {r["name"]: r for r in resources if r.get("custom", True)}
+    by_name = {r.name: r for r in resources if r.custom}
     out: Usage = {}
     patterns = sorted((k for k in raw if is_pattern(k)), key=_specificity)
     for key in patterns:
@@ -134,9 +164,9 @@ def usage_for(raw: Usage, path: str, resources: Iterable[dict[str, Any]],
             raise InputFileError(path, key, "matches no resource of the stack",
                                  hint="`ailab preview STACK` lists the resource names")
         for field, value in raw[key].items():
-            takers = [n for n in matched if field in fields_for(by_name[n]["type"])]
+            takers = [n for n in matched if field in fields_for(by_name[n].type)]
             if not takers:
-                kinds = ", ".join(sorted({by_name[n]["type"] for n in matched}))
+                kinds = ", ".join(sorted({by_name[n].type for n in matched}))
                 raise InputFileError(path, f"{key}.{field}",
                                      f"applies to none of the {len(matched)} resources it "
                                      f"matches ({kinds})")
@@ -150,7 +180,7 @@ def usage_for(raw: Usage, path: str, resources: Iterable[dict[str, Any]],
     return {name: fields for name, fields in out.items() if fields}
 
 
-def usage_for_pair(raw: Usage, path: str, doc_a: dict[str, Any], doc_b: dict[str, Any],
+def usage_for_pair(raw: Usage, path: str, doc_a: Inventory, doc_b: Inventory,
                    fields_for: FieldsFor) -> tuple[Usage, Usage]:
     """One usage file for two stacks: a key written with either stack's prefix
     applies to the matching resources of both; a key neither stack has is refused."""
@@ -158,36 +188,36 @@ def usage_for_pair(raw: Usage, path: str, doc_a: dict[str, Any], doc_b: dict[str
     for doc, other in ((doc_a, doc_b), (doc_b, doc_a)):
         mine: Usage = {}
         for key, value in raw.items():
-            own = doc["stack"] + key.removeprefix(other["stack"]) if key.startswith(
-                other["stack"] + "-") else key
+            own = doc.stack + key.removeprefix(other.stack) if key.startswith(
+                other.stack + "-") else key
             mine[own] = {**mine.get(own, {}), **value}
-        out.append(usage_for(mine, path, doc["resources"], fields_for, skip_unmatched=True))
-    names = [r["name"] for doc in (doc_a, doc_b) for r in doc["resources"]]
+        out.append(usage_for(mine, path, doc.resources, fields_for, skip_unmatched=True))
+    names = [r.name for doc in (doc_a, doc_b) for r in doc.resources]
     for key in raw:
-        forms = {key, *(d["stack"] + key.removeprefix(o["stack"])
+        forms = {key, *(d.stack + key.removeprefix(o.stack)
                         for d, o in ((doc_a, doc_b), (doc_b, doc_a))
-                        if key.startswith(o["stack"] + "-"))}
+                        if key.startswith(o.stack + "-"))}
         if not any(matches(form, names) for form in forms):
             raise InputFileError(path, key, "no resource of that name in either stack")
     return out[0], out[1]
 
 
-def usage_for_each(raw: Usage, path: str, docs: list[dict[str, Any]],
+def usage_for_each(raw: Usage, path: str, docs: list[Inventory],
                    fields_for: FieldsFor) -> list[Usage]:
     """One usage file for several inventories of one stack (before and after an
     update): each takes the keys that match it; a key none has is refused."""
     if len(docs) == 1:
-        return [usage_for(raw, path, docs[0]["resources"], fields_for)]
-    names = [r["name"] for doc in docs for r in doc["resources"]]
+        return [usage_for(raw, path, docs[0].resources, fields_for)]
+    names = [r.name for doc in docs for r in doc.resources]
     for key in raw:
         if not matches(key, names):
             raise InputFileError(path, key, "no resource of that name in the stack",
                                  hint="`ailab preview STACK` lists the resource names")
-    return [usage_for(raw, path, doc["resources"], fields_for, skip_unmatched=True)
+    return [usage_for(raw, path, doc.resources, fields_for, skip_unmatched=True)
             for doc in docs]
 
 
-def load_usage_for(path: Path | None, docs: list[dict[str, Any]],
+def load_usage_for(path: Path | None, docs: list[Inventory],
                    fields_for: FieldsFor) -> list[Usage]:
     """``usage_for_each`` of a usage file (empty usage when there is no file)."""
     if path is None:
@@ -195,19 +225,19 @@ def load_usage_for(path: Path | None, docs: list[dict[str, Any]],
     return usage_for_each(load_usage(path), str(path), docs, fields_for)
 
 
-def check_usage(usage: Usage, path: str, resources: Iterable[dict[str, Any]],
+def check_usage(usage: Usage, path: str, resources: Iterable[Resource],
                 fields_for: FieldsFor) -> None:
     """Every name must be a resource of the stack and every field one its rule reads."""
-    by_name = {r["name"]: r for r in resources if r.get("custom", True)}
+    by_name = {r.name: r for r in resources if r.custom}
     for name, fields in usage.items():
         res = by_name.get(name)
         if res is None:
             near = sorted(n for n in by_name if name.split("-")[-1] in n)[:5]
             hint = f"did you mean: {', '.join(near)}" if near else "run `ailab preview STACK`"
             raise InputFileError(path, name, "no resource of that name in the stack", hint=hint)
-        allowed = fields_for(res["type"])
+        allowed = fields_for(res.type)
         for field in fields:
             if field not in allowed:
                 valid = ", ".join(sorted(allowed)) or "none (it has no usage-dependent cost)"
                 raise InputFileError(path, f"{name}.{field}",
-                                     f"does not apply to {res['type']}; it reads: {valid}")
+                                     f"does not apply to {res.type}; it reads: {valid}")

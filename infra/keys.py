@@ -63,8 +63,9 @@ AWS_KEYS: list[ConfigKey] = [
     _k("publicIp", "boolean", False, "Give lab machines a public IP in a public subnet "
        "(SSH still limited to sshCidr)."),
     _k("rootVolumeGb", "integer", 200, "Encrypted gp3 root volume size in GiB."),
-    _k("amiNameFilter", "string", "Deep Learning OSS Nvidia Driver AMI GPU PyTorch * "
-       "(Ubuntu 22.04) *", "Name filter for the Amazon-owned Deep Learning AMI (newest wins)."),
+    _k("amiNameFilter", "string", "Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 24.04) *",
+       "Name filter for the Amazon-owned Deep Learning AMI (newest wins); a filter that "
+       "matches only DLAMI lines past their end of patch is refused."),
     # Block storage
     _k("dataVolumeGb", "integer", 0, "Size of one EBS data volume per lab machine; 0: none."),
     _k("dataVolumeType", "string", "gp3", "EBS data volume type: gp3 or io2."),
@@ -103,9 +104,14 @@ AWS_KEYS: list[ConfigKey] = [
     _k("fsxThroughputPerTib", "integer", 125, "FSx PERSISTENT_2 throughput per TiB: 125, "
        "250, 500 or 1000."),
     # Idle auto-stop and budget
-    _k("autoStopMinutes", "integer", 60, "Stop a GPU instance after N idle minutes; 0: off."),
-    _k("autoStopCpuPercent", "integer", 5, "CPU utilisation (%) under which an instance is "
-       "idle."),
+    _k("autoStopMinutes", "integer", 60, "Stop a GPU machine after N minutes with every GPU "
+       "below autoStopGpuPercent; 0: off. aws: a multiple of 5, at most 1440."),
+    _k("autoStopGpuPercent", "integer", 10, "GPU utilisation (%) under which every GPU of a "
+       "machine must stay for autoStopMinutes before it is stopped (aws: CloudWatch alarm on "
+       "the agent's nvidia_smi_utilization_gpu; gcp: the idle watchdog)."),
+    _k("autoStopCpuPercent", "integer", 0, "aws: extra condition, CPU utilisation (%) under "
+       "which the machine must also stay (0: none); moves the stop decision onto the "
+       "machine (idle watchdog). CPU alone never stops a GPU machine."),
     _k("budgetMonthlyUsd", "integer", 0, "Monthly AWS Budget for the stack's tag; 0: none."),
     _k("budgetEmails", "array", [], "E-mail addresses alerted by the budget."),
     _k("budgetThresholds", "array", [50, 80, 100], "Budget alert thresholds in percent.",
@@ -114,7 +120,8 @@ AWS_KEYS: list[ConfigKey] = [
 
 # GCP-only keys. GCP labs also read these shared keys where they mean the same:
 # spot, publicIp, poolMin, poolMax, clusterNodes, clusterSpot, bucketTiering,
-# abortMultipartDays, autoStopMinutes, budgetMonthlyUsd, budgetEmails, budgetThresholds.
+# abortMultipartDays, autoStopMinutes, autoStopGpuPercent, budgetMonthlyUsd, budgetEmails,
+# budgetThresholds.
 GCP_KEYS: list[ConfigKey] = [
     # Network
     _k("subnetCidr", "string", "10.30.0.0/20", "gcp: primary subnet CIDR of the lab VPC."),
@@ -168,8 +175,6 @@ GCP_KEYS: list[ConfigKey] = [
        "ZONAL or REGIONAL."),
     _k("filestoreCapacityGb", "integer", 1024, "gcp: Filestore capacity in GiB."),
     # Idle auto-stop and budget
-    _k("autoStopGpuPercent", "integer", 10, "gcp: GPU utilisation (%) under which the idle "
-       "watchdog counts a VM as idle (for autoStopMinutes)."),
     _k("scheduleStart", "string", "", "gcp: cron (5 fields) starting lab VMs; empty: none."),
     _k("scheduleStop", "string", "", "gcp: cron (5 fields) stopping lab VMs; empty: no "
        "instance schedule."),
@@ -184,6 +189,10 @@ PROVIDER_KEYS = {
     "gcp:project": "GCP project of the lab (required on gcp).",
     "gcp:region": "GCP region of the lab (required on gcp).",
     "gcp:zone": "GCP zone of the lab's zonal resources (required on gcp).",
+    "gcp:billingProject": "Quota project the provider bills API calls to (required with a "
+                          "budget: the Billing Budgets API needs one under user credentials).",
+    "gcp:userProjectOverride": "Send gcp:billingProject as the quota project of every call "
+                               "(true with a budget).",
 }
 
 ALL_KEYS: dict[str, ConfigKey] = {k.name: k for k in COMMON_KEYS + AWS_KEYS + GCP_KEYS}

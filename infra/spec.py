@@ -81,7 +81,8 @@ def load_spec(raw: dict[str, str], stack: str) -> LabSpec:
     if cloud == "aws":
         from ailab.infra.aws.spec import build_aws_spec
 
-        return _replace(common, aws=build_aws_spec(values, common))
+        explicit = frozenset(k.split(":", 1)[1] for k in raw if k.startswith(f"{NAMESPACE}:"))
+        return _replace(common, aws=build_aws_spec(values, common, explicit))
     from ailab.infra.gcp.spec import build_gcp_spec  # type: ignore[import-not-found,unused-ignore]
 
     return _replace(common, gcp=build_gcp_spec(values, common))

@@ -17,14 +17,15 @@ import tempfile
 
 _USER_DIRS = tempfile.mkdtemp(prefix="ailab-test-user-")
 atexit.register(shutil.rmtree, _USER_DIRS, True)
-"""User data, cache and log folders for the run: never the tester's own."""
+"""User data, cache and log folders for the run, never the tester's own: a refreshed
+price table in the user's data folder must not change test results."""
 
 _OFFLINE_ENV = {
     "AILAB_DATA_DIR": os.path.join(_USER_DIRS, "data"),
     "AILAB_CACHE_DIR": os.path.join(_USER_DIRS, "cache"),
     "AILAB_LOG_DIR": os.path.join(_USER_DIRS, "log"),
     "AWS_EC2_METADATA_DISABLED": "true",
-    "NO_GCE_CHECK": "True",
+    "NO_GCE_CHECK": "true",  # google-auth compares with "true"
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",

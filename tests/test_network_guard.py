@@ -27,5 +27,5 @@ def test_loopback_server_is_allowed() -> None:
 
 def test_cloud_sdks_are_offline() -> None:
     assert os.environ["AWS_EC2_METADATA_DISABLED"] == "true"
-    assert os.environ["NO_GCE_CHECK"] == "True"
+    assert os.environ["NO_GCE_CHECK"] == "true"  # google-auth compares with "true"
     assert "AWS_PROFILE" not in os.environ

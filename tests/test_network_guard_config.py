@@ -61,7 +61,7 @@ def test_child_processes_inherit_offline_settings() -> None:
     """Subprocess tests inherit this environment: no metadata probes, fake keys,
     and no cloud endpoint other than loopback."""
     assert os.environ["AWS_EC2_METADATA_DISABLED"] == "true"
-    assert os.environ["NO_GCE_CHECK"] == "True"
+    assert os.environ["NO_GCE_CHECK"] == "true"  # google-auth compares with "true"
     assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
     assert endpoint is None or re.match(r"https?://(127\.0\.0\.1|localhost)[:/]", endpoint)

@@ -68,7 +68,7 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in (
              {"default": TEMPLATES / "bench.yaml"}),
     Workload("train-hybrid", "cluster",
              "training on owned machines first (SSH pool, Kubernetes), overflow to the cloud",
-             {"torchrun": ONPREM / "hybrid.yaml"}, checkpoints=False),
+             {"torchrun": ONPREM / "hybrid.yaml"}),
 )}
 LAUNCHER_VARIANTS = ("torchrun", "accelerate", "deepspeed")
 

@@ -27,6 +27,9 @@ import yaml
 from ailab.core.errors import WorkloadError
 from ailab.workloads import checks
 
+PROJECT_CONFIG_ENV = "SKYPILOT_PROJECT_CONFIG"
+"""SkyPilot's project config layer: laid over ``~/.sky/config.yaml`` by its client."""
+INTERNAL_CONFIG_ENV = "SKYPILOT_CONFIG"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _FAKE_AWS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox",
              "AWS_SESSION_TOKEN": "sandbox", "AWS_EC2_METADATA_DISABLED": "true",
@@ -83,6 +86,27 @@ def write_catalogs(catalog_dir: Path) -> None:
           for name, clouds in accs.items()])
 
 
+def write_images(region: str) -> str:
+    """SkyPilot's AWS image tags mapped, in ``region``, to an AMI moto knows (SkyPilot
+    resolves its default image while computing a node's launch settings). Inside
+    ``offline_sky`` only; returns the AMI id."""
+    import boto3
+    from sky.skylet import constants
+
+    image = boto3.client("ec2", region_name=region).describe_images(
+        Owners=["amazon"], MaxResults=5)["Images"][0]["ImageId"]
+    _csv(Path(os.environ["SKY_RUNTIME_DIR"]) / ".sky" / "catalogs"
+         / constants.CATALOG_SCHEMA_VERSION / "aws" / "images.csv",
+         [{"Tag": tag, "Region": region, "OS": "ubuntu", "OSVersion": "22.04",
+           "ImageId": image, "CreationDate": "20240101"} for tag in _IMAGE_TAGS])
+    return str(image)
+
+
+_IMAGE_TAGS = ("skypilot:custom-gpu-ubuntu-cuda13", "skypilot:custom-gpu-ubuntu",
+               "skypilot:custom-cpu-ubuntu", "skypilot:gpu-ubuntu-2204",
+               "skypilot:cpu-ubuntu-2204")
+
+
 def _csv(path: Path, rows: list[dict[str, Any]]) -> None:
     import pandas as pd
 
@@ -113,10 +137,15 @@ def offline_sky(runtime_dir: Path | None = None) -> Iterator[Path]:
     (aws_dir / "credentials").write_text("[default]\naws_access_key_id = sandbox\n"
                                          "aws_secret_access_key = sandbox\n")
     (aws_dir / "config").write_text("[default]\nregion = us-east-1\n")
+    project = root / "project-config.yaml"  # not the user's ./.sky.yaml
+    if not project.exists():
+        project.write_text("{}\n")
     sandbox_env = _FAKE_AWS | {"SKY_RUNTIME_DIR": str(root), "HOME": str(root),
                                "AWS_CONFIG_FILE": str(aws_dir / "config"),
-                               "AWS_SHARED_CREDENTIALS_FILE": str(aws_dir / "credentials")}
-    saved = {k: os.environ.get(k) for k in sandbox_env}
+                               "AWS_SHARED_CREDENTIALS_FILE": str(aws_dir / "credentials"),
+                               PROJECT_CONFIG_ENV: str(project)}
+    saved = {k: os.environ.get(k) for k in (*sandbox_env, INTERNAL_CONFIG_ENV)}
+    os.environ.pop(INTERNAL_CONFIG_ENV, None)
     os.environ.update(sandbox_env)
     from sky.utils import annotations  # type: ignore[import-untyped]
 

@@ -15,7 +15,7 @@ import typer
 
 from ailab import __version__
 from ailab.cli import options
-from ailab.cli.common import SETTINGS
+from ailab.cli.common import SETTINGS, warn_stale_prices
 
 app = typer.Typer(
     name="ailab",
@@ -56,6 +56,7 @@ EXIT_CODES = ("Exit codes: 0 ok, 1 policy violation or partial failure, 2 bad in
     "ailab doctor", "ailab preview aws-gpu-lab --cost", "ailab estimate train --params 7e9 "
     "--tokens 2e12 --gpu H100 --gpus 256", "ailab --install-completion") + "\n\n" + EXIT_CODES)
 def _root(
+    ctx: typer.Context,
     quiet: options.Quiet = False,
     no_color: options.NoColor = False,
     project_dir: options.ProjectDir = None,
@@ -65,10 +66,13 @@ def _root(
 ) -> None:
     """Infrastructure as code for AI compute: labs, workloads, costs and a janitor."""
     from ailab.core.project import set_project_dir
+    from ailab.costs import freshness
 
     SETTINGS.quiet = quiet
     SETTINGS.no_color = no_color
     set_project_dir(project_dir)
+    freshness.reset()
+    ctx.call_on_close(warn_stale_prices)
 
 
 for _name in COMMAND_MODULES:

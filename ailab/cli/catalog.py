@@ -15,20 +15,12 @@ from ailab.cli.common import (
     print_json,
     print_table,
     progress,
-    warn,
 )
 from ailab.cli.tables import Col
 from ailab.core.errors import CatalogError, CatalogRefreshError
 
 CLOUDS = ("aws", "gcp", "lambda", "nebius")
-
-
-def _warn_if_stale() -> None:
-    from ailab.costs.catalog import staleness_warning
-
-    warning = staleness_warning()
-    if warning:
-        warn(warning)
+LIVE_CLOUDS = ("aws", "gcp", "all")
 
 
 def show(
@@ -38,15 +30,27 @@ def show(
     cloud: Annotated[str | None, typer.Option("--cloud", help="Only this cloud.")] = None,
     region: Annotated[str | None, typer.Option("--region", help="Only this region.")] = None,
     limit: options.Limit = 50,
+    issues: Annotated[
+        bool, typer.Option("--issues", help="Show what the catalog checks found when the "
+                           "table was built (dropped rows, spot prices, outliers).")
+    ] = False,
     as_json: options.Json = False,
     fmt: options.FormatTJ = None,
 ) -> None:
-    """Show accelerator instance prices per region, with their source and date."""
+    """Show accelerator instance prices per region, with their source and date.
+
+    --issues lists the build log instead (placeholders, duplicates, missing prices, spot
+    above on-demand, cross-region outliers).
+    """
+    if cloud is not None and cloud not in CLOUDS:
+        raise CatalogError(f"unknown cloud {cloud!r}; known: {', '.join(CLOUDS)}", field="cloud")
+    as_json = options.output_format(as_json, fmt) is options.Format.json
+    if issues:
+        _show_issues(gpu, cloud, region, limit, as_json)
+        return
     from ailab.costs.accelerators import canonical_name
     from ailab.costs.catalog import catalog_meta, with_accelerators
 
-    if cloud is not None and cloud not in CLOUDS:
-        raise CatalogError(f"--cloud: unknown cloud {cloud!r}; known: {', '.join(CLOUDS)}")
     rows = with_accelerators()
     if gpu is not None:
         rows = rows[rows["gpu"] == canonical_name(gpu)]
@@ -60,8 +64,7 @@ def show(
             hint="try fewer filters; `ailab catalog accelerators` lists GPUs",
         )
     rows = rows.sort_values(["gpu", "cloud", "price_usd_hr"], kind="stable")
-    _warn_if_stale()
-    if options.output_format(as_json, fmt) is options.Format.json:
+    if as_json:
         records = rows.astype(object).where(rows.notna(), None).to_dict("records")
         print_json({"meta": catalog_meta(), "rows": records}, "catalog")
         return
@@ -72,19 +75,48 @@ def show(
             r["gpu"],
             f"{r['accelerator_count']:g}",
             r["region"],
-            f"{r['price_usd_hr']:.4g}",
+            f"{r['price_usd_hr']:.4g}" + (" *" if r["note"] else ""),
             "" if r["spot_usd_hr"] != r["spot_usd_hr"] else f"{r['spot_usd_hr']:.4g}",
         )
         for r in rows.head(limit).to_dict("records")
     ]
     meta = catalog_meta()
+    noted = int((rows.head(limit)["note"] != "").sum())
     print_table(
         f"{min(limit, len(rows))} of {len(rows)} rows",
         [Col("cloud", "name"), Col("instance", "name"), Col("gpu", "name"), Col("n", "num"),
          Col("region", "name"), Col("USD/h", "num"), Col("spot USD/h", "num")],
         table,
-        footer=f"source: {meta.get('source')}, as of {meta.get('as_of')}",
+        footer=f"source: {meta.get('source')}, as of {rows['as_of'].min()}"
+        + (f"; * {noted} rows carry a note from the catalog checks (see --json or --issues)"
+           if noted else ""),
     )
+
+
+def _show_issues(gpu: str | None, cloud: str | None, region: str | None, limit: int,
+                 as_json: bool) -> None:
+    """The build log of the table in use, filtered like the price rows."""
+    from ailab.costs.catalog import build_log, catalog_meta
+
+    log = build_log()
+    if cloud is not None:
+        log = log[log["cloud"] == cloud]
+    if region is not None:
+        log = log[log["region"] == region]
+    if gpu is not None:
+        log = log[log["instance_type"].str.contains(gpu, case=False, regex=False)]
+    counts = {str(k): int(v) for k, v in log["check"].value_counts().sort_index().items()}
+    if as_json:
+        print_json({"meta": catalog_meta(), "counts": counts,
+                    "issues": log.to_dict("records")}, "catalog-issues")
+        return
+    rows = [(r["check"], r["cloud"], r["instance_type"], r["region"], r["zone"], r["detail"],
+             r["action"]) for r in log.head(limit).to_dict("records")]
+    print_table(f"{min(limit, len(log))} of {len(log)} catalog issues",
+                [Col("check", "name"), Col("cloud", "name"), Col("instance", "name"),
+                 Col("region", "name"), Col("zone", "name"), Col("detail", "text"),
+                 Col("action", "text")], rows,
+                footer=", ".join(f"{k}: {v}" for k, v in counts.items()) or "no issues")
 
 
 def accelerators_cmd(
@@ -115,14 +147,19 @@ def accelerators_cmd(
 
 
 def refresh(
+    cloud: Annotated[
+        str, typer.Option("--cloud", help="Live source: aws (Price List API and spot price "
+                          "history, needs AWS credentials), gcp (Cloud Billing Catalog API, "
+                          "needs Google credentials) or all.")
+    ] = "all",
     from_dir: Annotated[
         Path | None,
         typer.Option("--from-dir", help="SkyPilot-format catalog directory instead of live APIs."),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the table "
-                                  "here (default: the user data folder, which then overrides "
-                                  "the embedded table; see `ailab doctor`).")
+                                  "here (default: the user data folder, which then takes "
+                                  "precedence over the shipped table; see `ailab doctor`).")
     ] = None,
     source: Annotated[
         str | None, typer.Option("--source", help="Source label for --from-dir.")
@@ -132,41 +169,66 @@ def refresh(
     ] = None,
     as_json: options.Json = False,
 ) -> None:
-    """Rebuild the price table from live AWS APIs or a SkyPilot-format catalog directory.
+    """Rebuild the price table from live AWS/GCP price APIs or a SkyPilot catalog directory.
 
-    The refreshed table goes to the user data folder (never into the installed
-    package) and is used instead of the embedded one from then on.
+    The table, its provenance and its build log are written whole or not at all, to
+    the user data folder (never into the installed package) unless --output; nothing
+    is written when a source is unreachable.
     """
     from ailab.costs.catalog import clear_cache, user_prices_path
-    from ailab.costs.refresh import refresh_from_dir
 
+    if cloud not in LIVE_CLOUDS:
+        raise CatalogRefreshError(f"unknown source {cloud!r}; known: {', '.join(LIVE_CLOUDS)}",
+                                  field="cloud")
+    output_files(output=output)  # the default folder is made only once there is a table
     target = output or user_prices_path()
-    if output is None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    output_files(output=target)
     with progress("rebuilding the price table"):
         if from_dir is not None:
+            from ailab.costs.refresh import refresh_from_dir
+
             result = refresh_from_dir(input_file(from_dir), target, source, as_of)
         else:
-            result = _refresh_live(target)
+            result = _refresh_live(target, cloud)
     clear_cache()
     if as_json:
         print_json(result, "catalog-refresh")
     else:
         note(
             f"wrote {result['rows']} rows to {result['output']} "
-            f"({', '.join(f'{c}: {n}' for c, n in result['clouds'].items())})"
+            f"({', '.join(f'{c}: {n}' for c, n in result['clouds'].items())}); checks: "
+            + ", ".join(f"{k} {v}" for k, v in result["checks"].items())
         )
 
 
-def _refresh_live(target: Path) -> dict[str, Any]:
-    """AWS through boto3; other clouds keep their rows. Offline is one clear error."""
+def _unreachable(what: str, exc: Exception, hint: str) -> CatalogRefreshError:
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return CatalogRefreshError(
+        f"live price sources unreachable ({what}: {type(exc).__name__}: {first[:120]})",
+        hint=hint + ", or use --from-dir DIR with a SkyPilot catalog")
+
+
+def _refresh_live(target: Path, cloud: str) -> dict[str, Any]:
+    """AWS through boto3, GCP through google-cloud-billing; other clouds keep their rows.
+    Any SDK, credential or network failure is one clear line and nothing is written."""
+    from ailab.costs.catalog import load_prices
+    from ailab.costs.refresh import write_refreshed
+
+    table = load_prices().copy()
+    sources = []
+    if cloud in ("aws", "all"):
+        table = _live_aws(table)
+        sources.append("AWS Price List API and EC2 spot price history")
+    if cloud in ("gcp", "all"):
+        table = _live_gcp(table)
+        sources.append("GCP Cloud Billing Catalog API")
+    return write_refreshed(table, target, "; ".join(sources) + "; other rows unchanged")
+
+
+def _live_aws(table: Any) -> Any:
     import boto3
 
-    from ailab.costs.catalog import load_prices
-    from ailab.costs.refresh import refresh_aws, write_table
+    from ailab.costs.refresh import refresh_aws
 
-    base = load_prices().copy()
     clients: dict[str, Any] = {}
 
     def ec2_for(region: str) -> Any:
@@ -174,21 +236,27 @@ def _refresh_live(target: Path) -> dict[str, Any]:
 
     try:
         pricing = boto3.client("pricing", region_name="us-east-1")
-        table = refresh_aws(base, pricing, ec2_for)
+        return refresh_aws(table, pricing, ec2_for)
     except CatalogRefreshError:
         raise
-    except Exception as exc:  # any SDK, credential or network failure: one line, nothing written
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        raise CatalogRefreshError(
-            f"live price sources unreachable (AWS Price List: {type(exc).__name__}: {first[:120]})",
-            hint="check network and AWS credentials, or use --from-dir DIR with a SkyPilot catalog",
-        ) from None
-    meta = {
-        "source": "AWS Price List API and EC2 spot price history; other clouds unchanged",
-        "as_of": str(table["as_of"].max()),
-        "method": "ailab.costs.refresh.refresh_aws",
-    }
-    return write_table(table, target, meta)
+    except Exception as exc:  # any SDK, credential or network failure
+        raise _unreachable("AWS Price List", exc, "check network and AWS credentials") from None
+
+
+def _live_gcp(table: Any) -> Any:
+    from google.cloud import billing_v1
+
+    from ailab.costs.refresh_gcp import refresh_gcp
+
+    try:
+        client = billing_v1.CloudCatalogClient()
+        return refresh_gcp(table, lambda service: client.list_skus(parent=service))
+    except CatalogRefreshError:
+        raise
+    except Exception as exc:  # any SDK, credential or network failure
+        raise _unreachable("GCP Cloud Billing Catalog", exc,
+                           "check network and Google application-default credentials "
+                           "(`gcloud auth application-default login`)") from None
 
 
 def register(app: typer.Typer) -> None:
@@ -201,11 +269,12 @@ def register(app: typer.Typer) -> None:
     group.command("show", epilog=options.examples(
         "ailab catalog show --gpu H100 --cloud aws",
         "ailab catalog show --gpu tpu-v5e --limit 5",
+        "ailab catalog show --issues --cloud gcp",
         "ailab catalog show --gpu A100-80GB --json"))(show)
     group.command("accelerators", epilog=options.examples(
         "ailab catalog accelerators", "ailab catalog accelerators --json"))(accelerators_cmd)
     group.command("refresh", epilog=options.examples(
+        "ailab catalog refresh --cloud aws            # live AWS prices, with credentials",
         "ailab catalog refresh --from-dir path/to/skypilot-catalog",
-        "ailab catalog refresh            # live AWS prices, with credentials",
         "ailab catalog refresh --from-dir path/to/catalog -o out/prices.csv"))(refresh)
     app.add_typer(group, name="catalog")

@@ -89,12 +89,17 @@ def console(stderr: bool = False) -> Console:
 
 def envelope(schema: str, data: dict[str, Any]) -> dict[str, Any]:
     """Every JSON document: its schema name and version, when, and the currency (USD,
-    unless the document's own data is in another: a billing export's currency)."""
+    unless the document's own data is in another: a billing export's currency); a
+    document built from price tables also carries their dates (``price_tables``)."""
     from ailab.cli.schemas import schema_version
+    from ailab.costs import freshness
 
     head = {"schema": schema, "schema_version": schema_version(schema),
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "currency": data.get("currency") or "USD"}
+    tables = freshness.used_json()
+    if tables and "price_tables" not in data:
+        data = {**data, "price_tables": tables}
     return {**head, **{k: v for k, v in data.items() if k not in head}}
 
 
@@ -102,6 +107,15 @@ def print_json(data: dict[str, Any], schema: str) -> None:
     """Write one JSON document to stdout (numbers stay numbers, NaN is refused)."""
     typer.echo(json.dumps(envelope(schema, data), indent=2, default=_json_default,
                           allow_nan=False))
+
+
+def warn_stale_prices() -> None:
+    """After a command: one stderr line per price table it used that is over 30 days old
+    (shown even with --quiet: it changes what the numbers mean)."""
+    from ailab.costs import freshness
+
+    for line in freshness.warnings():
+        warn(line)
 
 
 def _json_default(value: Any) -> Any:

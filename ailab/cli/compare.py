@@ -23,7 +23,6 @@ from ailab.cli.common import (
     print_json,
     print_table,
     progress,
-    warn,
     write_file,
 )
 from ailab.cli.options import Format
@@ -50,7 +49,7 @@ def compare_cmd(
 
     --format html prints the HTML report to stdout; --html FILE writes it to a file.
     """
-    from ailab.costs.catalog import catalog_meta, staleness_warning
+    from ailab.costs.catalog import catalog_meta
     from ailab.costs.compare import compare, load_plan
     from ailab.costs.compare_report import break_even, ranking_markdown
 
@@ -59,9 +58,6 @@ def compare_cmd(
     plan = load_plan(input_file(plan_file))
     with progress(f"comparing plans for {plan.name}"):
         result = compare(plan)
-    warning = staleness_warning()
-    if warning:
-        warn(warning)
     html = None
     if chart is not None or report is not None or out is Format.html:
         html = _render(result, plan, chart, catalog_meta())

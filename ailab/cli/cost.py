@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -30,6 +30,9 @@ from ailab.cli.priced import (
     totals_markdown,
 )
 
+if TYPE_CHECKING:
+    from ailab.core.inventory import Inventory
+
 group = typer.Typer(help="Price stacks before `pulumi up`: several at once, usage files, "
                          "pull-request comments.", no_args_is_help=True,
                     epilog=options.examples(
@@ -38,14 +41,14 @@ group = typer.Typer(help="Price stacks before `pulumi up`: several at once, usag
                         "ailab cost comment --base out/base.json --head out/head.json"))
 
 
-def _preview_docs(stacks: list[str], stacks_dir: Path | None) -> list[dict[str, Any]]:
+def _preview(stacks: list[str], stacks_dir: Path | None) -> list[Inventory]:
     from ailab.infra.preview import preview_stack
 
-    docs = []
+    out = []
     for i, name in enumerate(stacks, start=1):
         with progress(f"previewing {name} under Pulumi mocks ({i}/{len(stacks)})"):
-            docs.append(preview_stack(name, stacks_dir).to_json())
-    return docs
+            out.append(preview_stack(name, stacks_dir))
+    return out
 
 
 @group.command("breakdown", epilog=options.examples(
@@ -80,10 +83,11 @@ def breakdown(
     if from_pulumi_preview is not None:
         _from_pulumi_preview(input_file(from_pulumi_preview), usage, region, out, show_all)
         return
-    docs = _preview_docs(stacks or [], stacks_dir)
-    priced = [PricedPreview(cost, None) for cost in price_documents(docs, usage)]
+    inventories = _preview(stacks or [], stacks_dir)
+    priced = [PricedPreview(cost, None) for cost in price_documents(inventories, usage)]
     if out is Format.json:
-        print_json({"stacks": [p.document(d) for p, d in zip(priced, docs, strict=True)],
+        print_json({"stacks": [p.document(inv.to_json())
+                               for p, inv in zip(priced, inventories, strict=True)],
                     **grand_total([p.cost for p in priced])}, "cost-breakdown")
         return
     for p in priced:
@@ -104,9 +108,9 @@ def _from_pulumi_preview(path: Path, usage: Path | None, region: str | None, out
 
     docs = load_preview(path, region)
     after, before = price_documents([docs.after, docs.before], usage)
-    diff = diff_costs(before, after) if docs.before["resources"] else None
+    diff = diff_costs(before, after) if docs.before.resources else None
     if out is Format.json:
-        doc = priced_document(docs.after, after)
+        doc = priced_document(docs.after.to_json(), after)
         for res in doc["resources"]:
             res["op"] = docs.ops.get(res["name"], "")
         if diff is not None:
@@ -137,8 +141,8 @@ def usage_file(
     from ailab.costs.usage_template import usage_template
 
     output_files(output=output)
-    (doc,) = _preview_docs([stack], stacks_dir)
-    text = usage_template(doc, usage_fields_for, wildcards=wildcards,
+    (inventory,) = _preview([stack], stacks_dir)
+    text = usage_template(inventory, usage_fields_for, wildcards=wildcards,
                           generated_at=datetime.now(UTC).date().isoformat())
     if output is None:
         typer.echo(text, nl=False)
@@ -197,14 +201,14 @@ def diff(
     from ailab.costs.usage import load_usage, usage_for_pair
 
     out = options.output_format(as_json, fmt)
-    docs = _preview_docs([stack_a, stack_b], stacks_dir)
+    pair = _preview([stack_a, stack_b], stacks_dir)
     usage_a: dict[str, dict[str, Any]] = {}
     usage_b: dict[str, dict[str, Any]] = {}
     if usage is not None:
         path = input_file(usage)
-        usage_a, usage_b = usage_for_pair(load_usage(path), str(path), docs[0], docs[1],
+        usage_a, usage_b = usage_for_pair(load_usage(path), str(path), pair[0], pair[1],
                                           usage_fields_for)
-    result = diff_costs(price_inventory(docs[0], usage_a), price_inventory(docs[1], usage_b))
+    result = diff_costs(price_inventory(pair[0], usage_a), price_inventory(pair[1], usage_b))
     if out is Format.json:
         print_json(result.to_json(), "cost-diff")
     elif out is Format.markdown:

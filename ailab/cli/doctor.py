@@ -46,7 +46,7 @@ def doctor(as_json: options.Json = False, fmt: options.FormatTJ = None) -> None:
 
 
 TITLES = {"aws": "AWS", "gcp": "GCP", "skypilot": "SkyPilot", "pulumi": "Pulumi",
-          "project": "Project"}
+          "project": "Project", "prices": "Price tables"}
 
 
 def report_text(checks: list, ready: dict[str, bool], width: int) -> str:

@@ -249,19 +249,33 @@ def project_checks() -> list[Check]:
                          if stacks else f"none in {project.stacks_dir}"))
     out.append(Check("project", "user folders", "info", f"data {user_data_dir()}, cache "
                      f"{user_cache_dir()}, crash logs {user_log_dir()}"))
-    return out + [_prices()]
+    return out + _prices()
 
 
-def _prices() -> Check:
-    from ailab.costs.catalog import PRICES_CSV, catalog_meta, prices_path, staleness_warning
+PRICE_MODULES = ("catalog", "storage_prices", "service_prices", "serverless")
+"""The ``ailab.costs`` modules that register a price table with ``costs.freshness``."""
 
-    path = prices_path()
-    meta = catalog_meta()
-    which = "embedded" if path == PRICES_CSV else f"refreshed, {path}"
-    stale = staleness_warning()
-    return Check("project", "prices", "info" if stale else "ok",
-                 f"{which}; {meta.get('source')} as of {meta.get('as_of')}",
-                 "ailab catalog refresh" if stale else "")
+
+def _prices() -> list[Check]:
+    """Every price table: which copy is in use, its date, and whether it is stale."""
+    import importlib
+
+    from ailab.costs import freshness
+    from ailab.costs.catalog import PRICES_CSV, prices_path
+
+    for name in PRICE_MODULES:
+        importlib.import_module(f"ailab.costs.{name}")
+    out = []
+    for table in freshness.tables():
+        state = freshness.status(table)
+        where = ""
+        if table.key == "gpu-catalog":
+            path = prices_path()
+            where = "embedded; " if path == PRICES_CSV else f"refreshed, {path}; "
+        out.append(Check("prices", table.name, "info" if state["stale"] else "ok",
+                         f"{where}as of {state['as_of']} ({state['age_days']} days)",
+                         table.refresh if state["stale"] else ""))
+    return out
 
 
 def all_checks(environ: dict[str, str] | None = None) -> list[Check]:

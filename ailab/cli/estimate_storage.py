@@ -1,6 +1,6 @@
-"""``ailab estimate storage``: object-storage tiering policies, month by month.
+"""``ailab estimate storage``: object-storage tierings, month by month.
 
-JSON keys (stable): ``policies: [{name, kind, total_usd, monthly_usd: [...],
+JSON keys (stable): ``tierings: [{name, kind, total_usd, monthly_usd: [...],
 breakdown_usd, stack_config}]``, ``recommended: {name, total_usd,
 saving_vs_standard_usd, stack_config, config_yaml}`` and ``prices`` (each with
 source and as_of). The scenario format is documented in
@@ -55,16 +55,19 @@ def register_estimate(group: typer.Typer) -> None:
         if out is options.Format.json:
             print_json(est.as_dict(), "estimate-storage")
             return
-        base = est.policies[0].total_usd
+        base = est.tierings[0].total_usd
         rows = [(("* " if p.name == est.recommended else "") + p.name, f"${p.total_usd:,.2f}",
                  f"${p.monthly_usd[-1]:,.2f}", f"${base - p.total_usd:,.2f}")
-                for p in est.policies]
+                for p in est.tierings]
         sc = est.scenario
         as_of = sorted({str(q["as_of"]) for q in est.prices.values()})
+        uncertain = sorted(k for k, q in est.prices.items() if q.get("uncertain"))
+        doubt = (f"; prices no independent source confirms: {', '.join(uncertain)}"
+                 if uncertain else "")
         print_table(
             f"{sc.name}: {sc.cloud} {sc.region}, {sc.months} months",
-            [Col("policy", "name"), Col("total", "num"), Col("last month", "num"),
+            [Col("tiering", "name"), Col("total", "num"), Col("last month", "num"),
              Col("saving vs standard", "num")], rows,
-            footer=f"prices as of {', '.join(as_of)}; recommended ({est.recommended}), "
+            footer=f"prices as of {', '.join(as_of)}{doubt}; recommended ({est.recommended}), "
             "for stacks/Pulumi.<stack>.yaml:\n" + est.config_yaml().rstrip(),
         )

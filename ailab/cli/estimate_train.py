@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from ailab.cli import options
-from ailab.cli.common import console, input_file, print_json, print_table, progress, warn
+from ailab.cli.common import console, input_file, print_json, print_table, progress
 from ailab.cli.tables import Col
 from ailab.core.errors import EstimateError
 
@@ -114,7 +114,6 @@ def register_estimate(group: typer.Typer) -> None:
         fmt: options.FormatTJ = None,
     ) -> None:
         """Estimate FLOPs, GPU-hours, wall time and cost of a training run in every region."""
-        from ailab.costs.catalog import staleness_warning
         from ailab.costs.training import TrainingJob, estimate_training, load_calibration
 
         if cloud is not None and cloud not in CLOUDS:
@@ -127,9 +126,6 @@ def register_estimate(group: typer.Typer) -> None:
             result = estimate_training(
                 job, gpu, gpus, mfu=mfu, calibration=cal, spot=policy, cloud=cloud, region=region
             )
-        warning = staleness_warning()
-        if warning:
-            warn(warning)
         if out is options.Format.json:
             print_json(result, "estimate-train")
         else:

@@ -56,7 +56,7 @@ def preview(
     if cost or usage or compare_to or out is Format.markdown:
         from ailab.cli.priced import priced_preview
 
-        priced = priced_preview(inventory.to_json(), usage, compare_to)
+        priced = priced_preview(inventory, usage, compare_to)
     verdict = None
     if policy:
         from ailab.cli.policy import evaluate_preview

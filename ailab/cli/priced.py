@@ -18,12 +18,13 @@ from ailab.cli.options import Format
 from ailab.cli.tables import Col
 
 if TYPE_CHECKING:
+    from ailab.core.inventory import Inventory
     from ailab.costs.stack_pricing import CostDiff, StackCost
 
 ORDER = {"priced": 0, "usage": 0, "unpriced": 1, "free": 2}
 
 
-def price_documents(docs: list[dict[str, Any]], usage: Path | None) -> list[StackCost]:
+def price_documents(docs: list[Inventory], usage: Path | None) -> list[StackCost]:
     """Price inventory documents (several stacks, or one update's after and before)
     with one usage file; every key of the file must match one of them."""
     from ailab.costs.stack_pricing import price_inventory
@@ -72,12 +73,12 @@ class PricedPreview:
             print_diff_table(self.diff)
 
 
-def priced_preview(doc: dict[str, Any], usage: Path | None,
+def priced_preview(inventory: Inventory, usage: Path | None,
                    compare_to: Path | None) -> PricedPreview:
     """What ``ailab preview --cost`` adds to the inventory."""
     from ailab.costs.stack_pricing import diff_costs
 
-    (priced,) = price_documents([doc], usage)
+    (priced,) = price_documents([inventory], usage)
     diff = diff_costs(read_baseline(input_file(compare_to)), priced) if compare_to else None
     return PricedPreview(priced, diff)
 

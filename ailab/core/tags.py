@@ -42,6 +42,10 @@ KEYS: dict[str, TagKeys] = {"aws": AWS, "gcp": GCP}
 # GCE instance metadata keys the idle watchdog reads at every sample.
 GCP_IDLE_MINUTES = "ailab-idle-minutes"
 GCP_IDLE_GPU_PERCENT = "ailab-idle-gpu-percent"
+# EC2 tags saying an on-machine idle watchdog stops the instance (and its thresholds).
+AWS_IDLE_MINUTES = "ailab:idle-minutes"
+AWS_IDLE_GPU_PERCENT = "ailab:idle-gpu-percent"
+AWS_IDLE_CPU_PERCENT = "ailab:idle-cpu-percent"
 GCP_GPUDIRECT = "ailab-gpudirect"
 
 

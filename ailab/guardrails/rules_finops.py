@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from ailab.core import tokens
+from ailab.core import tags, tokens
 from ailab.guardrails import types as t
 from ailab.guardrails.rule import (
     Finding,
@@ -18,6 +18,7 @@ from ailab.guardrails.rule import (
     stack_rule,
     truthy,
 )
+from ailab.infra.aws.cloudwatch_agent import GPU_UTILIZATION, NAMESPACE
 
 FINOPS = "finops"
 SPOT_EXEMPT_TAG = "ailab:spot-exempt"
@@ -163,9 +164,27 @@ def _stops(alarm: Res) -> bool:
     return any(str(a).endswith(STOP_ACTIONS) for a in alarm.get("alarmActions") or [])
 
 
-@stack_rule("gpu-auto-stop", "GPU instances stop themselves when idle", FINOPS, Severity.HIGH,
-            "Keep ailab:autoStopMinutes > 0 (a CloudWatch alarm with the ec2:stop action per "
-            "instance; on GCE a max run duration or an instance schedule).",
+def _reads_gpu(alarm: Res) -> bool:
+    """The alarm reads the CloudWatch agent's GPU utilisation (alone or in metric math)."""
+    metrics = [(alarm.get("namespace"), alarm.get("metricName"))] + [
+        (q.get("metric", {}).get("namespace"), q.get("metric", {}).get("metricName"))
+        for q in alarm.get("metricQueries") or [] if isinstance(q, Mapping)]
+    return (NAMESPACE, GPU_UTILIZATION) in metrics
+
+
+def _watchdog(inst: Res) -> bool:
+    """The instance's own idle watchdog stops it on GPU utilisation (ailab tags)."""
+    found = inst.tags()
+    return (_positive(found.get(tags.AWS_IDLE_MINUTES))
+            and _positive(found.get(tags.AWS_IDLE_GPU_PERCENT)))
+
+
+@stack_rule("gpu-auto-stop", "GPU instances stop themselves when their GPUs are idle", FINOPS,
+            Severity.HIGH,
+            "Keep ailab:autoStopMinutes > 0: a CloudWatch alarm with the ec2:stop action on the "
+            "agent's CWAgent/nvidia_smi_utilization_gpu per instance (or the on-machine "
+            "watchdog, tags ailab:idle-*); never an alarm on CPU alone; on GCE a max run "
+            "duration, an instance schedule or the idle watchdog.",
             (tokens.AWS_EC2_INSTANCE, tokens.AWS_CLOUDWATCH_METRIC_ALARM,
              tokens.GCP_COMPUTE_INSTANCE))
 def gpu_auto_stop(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
@@ -173,8 +192,11 @@ def gpu_auto_stop(stack: Stack, cfg: Mapping[str, Any]) -> Iterator[Finding]:
     for inst in stack.of_type(tokens.AWS_EC2_INSTANCE):
         if not t.is_aws_accelerator_type(str(inst.get("instanceType") or "")):
             continue
-        if not any(a.refers_to("dimensions", inst) for a in alarms):
-            yield inst, "GPU instance has no idle alarm that stops it"
+        mine = [a for a in alarms if a.refers_to("dimensions", inst)]
+        if any(not _reads_gpu(a) for a in mine):
+            yield inst, "an idle alarm stops this GPU instance without reading its GPUs"
+        elif not mine and not _watchdog(inst):
+            yield inst, "GPU instance has no idle stop that reads its GPUs"
     for vm in stack.of_type(tokens.GCP_COMPUTE_INSTANCE):
         if not t.is_gcp_gpu_machine(str(vm.get("machineType") or ""), vm.get("guestAccelerators")):
             continue

@@ -2,34 +2,20 @@
 
 Instance-hours come from the shared catalog (``costs.catalog``); storage,
 snapshot, NAT gateway and S3 prices from the shared storage table
-(``costs.storage_prices``). Where that table has no row for the region, the
-us-east-1 row is used and the price source says so. Idle public IPv4 addresses
-are in neither table, so their one list price is kept here with its source and
-date.
+(``costs.storage_prices``); public IPv4 addresses from the shared service table
+(``costs.service_prices``). The janitor keeps no price of its own, so every
+figure has the date of the table it came from, and a command that uses a table
+older than 30 days says so (``costs.freshness``). Where a table has no row for
+the region, the us-east-1 row is used and the price source says so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ailab.core.errors import CatalogError
 from ailab.costs import storage_prices as sp
 from ailab.costs.catalog import HOURS_PER_MONTH, PriceRow, find_price, load_prices
+from ailab.costs.service_prices import service_price
 from ailab.janitor.records import Resource
-
-
-@dataclass(frozen=True)
-class UnitPrice:
-    """One list price with its provenance."""
-
-    usd: float
-    unit: str
-    source: str
-    as_of: str
-
-
-PUBLIC_IPV4_HOUR = UnitPrice(0.005, "USD/hour", "https://aws.amazon.com/vpc/pricing/",
-                             "2025-06-01")
-"""Public IPv4 addresses, in use or idle, since 2024-02-01 (VPC pricing page)."""
 
 GIB = 1024**3
 _FALLBACK_REGION = "us-east-1"
@@ -57,10 +43,14 @@ def snapshot_monthly(size_gib: float, region: str) -> tuple[float, str]:
     return size_gib * usd, source + ", full-size upper bound"
 
 
-def address_monthly() -> tuple[float, str]:
-    """An idle public IPv4 address, billed per hour."""
-    p = PUBLIC_IPV4_HOUR
-    return p.usd * HOURS_PER_MONTH, f"{p.source} ({p.as_of}, {p.unit})"
+def address_monthly(region: str = _FALLBACK_REGION) -> tuple[float, str]:
+    """An idle public IPv4 address, billed per hour (the shared service price table)."""
+    try:
+        q, note = service_price("aws", region, "network", "public-ipv4", "hour"), ""
+    except CatalogError:
+        q = service_price("aws", _FALLBACK_REGION, "network", "public-ipv4", "hour")
+        note = f", {_FALLBACK_REGION} price (no {region} row)"
+    return q.value * HOURS_PER_MONTH, f"{q.source} ({q.as_of}, {q.unit}{note})"
 
 
 def nat_gateway_monthly(region: str) -> tuple[float, str]:
@@ -124,7 +114,7 @@ def resource_monthly(res: Resource) -> tuple[float, str]:
     if res.kind == "snapshot":
         return snapshot_monthly(attrs.get("size_gib", 0), res.region)
     if res.kind == "address":
-        return address_monthly()
+        return address_monthly(res.region)
     if res.kind == "nat-gateway":
         return nat_gateway_monthly(res.region)
     if res.kind == "multipart-upload":

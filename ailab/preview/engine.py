@@ -30,6 +30,8 @@ ACCOUNT_ID = "123456789012"
 MOCK_AMI = "ami-0ailabmock00000000"
 GCP_PROJECT_NUMBER = "123456789012"
 GCP_API = "https://www.googleapis.com/compute/v1"
+DEPENDS_ON = "dependsOn"
+"""Key of the explicit (``depends_on``) dependencies in a recorded resource's deps."""
 DYNAMIC_PROVIDER_KEY = "__provider"
 """Pickled provider of a dynamic resource: code, not configuration; not recorded."""
 
@@ -145,11 +147,19 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
     def _deps(self, request: Any) -> dict[str, list[str]]:
+        """Property dependencies, plus the explicit ones (``depends_on``) under
+        ``dependsOn``: the engine orders creation by both."""
         out: dict[str, list[str]] = {}
+        by_property: set[str] = set()
         for prop, urns in request.propertyDependencies.items():
+            by_property.update(urns.urns)
             names = sorted({self._names[u] for u in urns.urns if u in self._names})
             if names:
                 out[prop] = names
+        explicit = sorted({self._names[u] for u in request.dependencies
+                           if u in self._names and u not in by_property})
+        if explicit:
+            out[DEPENDS_ON] = explicit
         return out
 
 

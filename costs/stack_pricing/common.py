@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ailab.core.errors import CatalogError
+from ailab.core.inventory import Resource
 from ailab.costs import catalog, storage_prices
+from ailab.costs.stack_pricing.context import PricingContext, part
 from ailab.costs.stack_pricing.lines import CostPart
-from ailab.costs.stack_pricing.registry import PricingContext, Res, part
 from ailab.costs.storage_prices import PriceQuote, Tier
 
 
@@ -19,7 +18,8 @@ def instance_part(cloud: str, region: str, itype: str, spot: bool, hours: float,
         raise CatalogError(f"{itype} has no spot price in {region} in the price table")
     rate = row.spot_usd_hr if spot and row.spot_usd_hr is not None else row.price_usd_hr
     label = f"{itype} {'spot' if spot else 'on-demand'}" + (f" x{count:g}" if count != 1 else "")
-    return CostPart(label, hours * count, "instance-h", rate, "USD/hour", row.source, row.as_of)
+    return CostPart(label, hours * count, "instance-h", rate, "USD/hour", row.source, row.as_of,
+                    note=row.note)
 
 
 SPOT_NOTE = "spot at the catalog spot price (median over the region's zones); it moves with demand"
@@ -44,7 +44,7 @@ def tier_parts(label: str, quantity: float | None, tiers: tuple[Tier, ...], unit
     return out
 
 
-def egress_parts(ctx: PricingContext, res: Res, cloud: str) -> list[CostPart]:
+def egress_parts(ctx: PricingContext, res: Resource, cloud: str) -> list[CostPart]:
     """Internet egress from the usage file's ``egress_gb``; nothing when not declared."""
     gb = ctx.usage_for(res).get("egress_gb")
     if gb is None:
@@ -53,7 +53,7 @@ def egress_parts(ctx: PricingContext, res: Res, cloud: str) -> list[CostPart]:
     return tier_parts("internet egress", float(gb), tiers, "GB")
 
 
-def object_parts(ctx: PricingContext, res: Res, cloud: str, region: str, klass: str,
+def object_parts(ctx: PricingContext, res: Resource, cloud: str, region: str, klass: str,
                  label: str, requests_word: str) -> list[CostPart]:
     """A bucket: stored GB (volume tiers), PUT/GET requests and egress from the usage file."""
     use = ctx.usage_for(res)
@@ -70,7 +70,7 @@ def object_parts(ctx: PricingContext, res: Res, cloud: str, region: str, klass: 
     return parts + egress_parts(ctx, res, cloud)
 
 
-def processed_part(ctx: PricingContext, res: Res, quote: PriceQuote) -> CostPart:
+def processed_part(ctx: PricingContext, res: Resource, quote: PriceQuote) -> CostPart:
     """Per-GB data processing, from the usage file's ``processed_gb``."""
     return part("data processed", ctx.usage_for(res).get("processed_gb"), "GB", quote)
 
@@ -98,17 +98,3 @@ def block_parts(cloud: str, region: str, kind: str, size_gb: float, iops: float 
             tiers = storage_prices.tiers(cloud, region, "block", kind, comp)
             out += tier_parts(f"{label} {comp} above {included:g}", extra, tiers, unit, count)
     return out
-
-
-def num(value: Any, default: float = 0.0) -> float:
-    """A numeric input (mock previews give ints, real previews sometimes strings)."""
-    if value is None or value == "":
-        return default
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def truthy(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.lower() == "true")

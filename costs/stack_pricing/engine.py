@@ -1,43 +1,50 @@
-"""Price an inventory document: the JSON ``ailab preview --json`` prints, or the same
-shape built from ``pulumi preview --json`` (see ``costs.pulumi_preview_json``)."""
+"""Price an inventory: the one ``ailab preview`` records, or the one
+``costs.pulumi_preview_json`` translates a real ``pulumi preview --json`` into."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ailab.core.errors import AilabError
+from ailab.core.inventory import Inventory, Resource
+from ailab.costs.stack_pricing.context import PricingContext, unpriced
 from ailab.costs.stack_pricing.lines import CostLine, StackCost
-from ailab.costs.stack_pricing.registry import FREE_TYPES, RULES, PricingContext, Res, unpriced
+from ailab.costs.stack_pricing.registry import RULES
 
 
-def price_resource(res: Res, ctx: PricingContext) -> CostLine:
+def price_resource(res: Resource, ctx: PricingContext) -> CostLine:
     """One resource's line: its rule, ``free``, or ``unpriced`` with the reason."""
-    found = RULES.get(res["type"])
+    found = RULES.find(res.type)
     if found is None:
-        if res["type"] in FREE_TYPES:
-            return CostLine(res["name"], res["type"], ctx.component(res), "free",
-                            notes=[FREE_TYPES[res["type"]]])
-        return unpriced(res, ctx, f"no pricing rule for {res['type']}")
+        return unpriced(res, ctx, f"no pricing rule for {res.type}")
+    if found.price is None:
+        return CostLine(res.name, res.type, ctx.component(res), "free",
+                        notes=[found.free or ""])
     try:
-        return found.price(res, ctx)
+        line = found.price(res, ctx)
     except AilabError as exc:
         return unpriced(res, ctx, exc.message)
+    negative = [p.label for p in line.parts if p.quantity is not None and p.quantity < 0]
+    if negative or (line.monthly_usd or 0.0) < 0:
+        return unpriced(res, ctx, f"negative quantity in {', '.join(negative) or 'the line'}")
+    return line
 
 
-def price_inventory(doc: dict[str, Any], usage: dict[str, dict[str, Any]] | None = None
-                    ) -> StackCost:
-    """Every custom resource of an inventory document as a priced line.
+def as_inventory(inventory: Inventory | Mapping[str, Any]) -> Inventory:
+    """An ``Inventory``; a plain inventory document (``Inventory.to_json``) is read into one."""
+    return inventory if isinstance(inventory, Inventory) else Inventory.from_json(inventory)
 
-    ``doc`` is plain data: ``{"stack", "cloud", "region", "resources": [{"type",
-    "name", "parent", "inputs", "custom"}]}``; ``usage`` maps resource names to
-    usage-file fields (see ``costs.usage``).
-    """
-    resources = list(doc.get("resources") or [])
-    ctx = PricingContext(stack=str(doc.get("stack", "")), cloud=str(doc.get("cloud", "")),
-                         region=str(doc.get("region", "")), resources=resources,
-                         usage=dict(usage or {}))
-    lines = [price_resource(res, ctx) for res in resources if res.get("custom", True)]
-    return StackCost(ctx.stack, ctx.cloud, ctx.region, lines)
+
+def price_inventory(inventory: Inventory | Mapping[str, Any],
+                    usage: dict[str, dict[str, Any]] | None = None) -> StackCost:
+    """Every custom resource of an inventory as a priced line.
+
+    ``usage`` maps resource names to usage-file fields (see ``costs.usage``)."""
+    inv = as_inventory(inventory)
+    ctx = PricingContext(inv, dict(usage or {}))
+    lines = [price_resource(res, ctx) for res in inv.resources if res.custom]
+    return StackCost(inv.stack, inv.cloud, inv.region, lines)
 
 
 def priced_document(doc: dict[str, Any], cost: StackCost) -> dict[str, Any]:

@@ -8,6 +8,10 @@ A line's ``status`` says how far its figure can be trusted:
   usage parts show their unit price. A usage file fills them in.
 - ``free``: the resource itself costs nothing (its effect is priced elsewhere).
 - ``unpriced``: ailab cannot price it; ``monthly_usd`` is None, never zero.
+
+A part whose unit price no independent source confirms is ``uncertain``; the
+line says so in its notes and in JSON (``uncertain_prices``), so a figure built
+on it is never shown as settled.
 """
 
 from __future__ import annotations
@@ -32,6 +36,10 @@ class CostPart:
     price_unit: str
     source: str
     as_of: str
+    uncertain: bool = False
+    """No independent source confirms the unit price (see the price table's evidence)."""
+    note: str = ""
+    """What the price table says about this price (e.g. a cross-region outlier)."""
 
     @property
     def monthly_usd(self) -> float | None:
@@ -40,7 +48,8 @@ class CostPart:
     def to_json(self) -> dict[str, Any]:
         return {"label": self.label, "quantity": self.quantity, "unit": self.unit,
                 "unit_price_usd": self.unit_price_usd, "price_unit": self.price_unit,
-                "monthly_usd": self.monthly_usd, "source": self.source, "as_of": self.as_of}
+                "monthly_usd": self.monthly_usd, "source": self.source, "as_of": self.as_of,
+                "uncertain": self.uncertain, "note": self.note}
 
 
 @dataclass
@@ -74,6 +83,11 @@ class CostLine:
         monthly = self.monthly_usd
         return None if monthly is None else monthly / HOURS_PER_MONTH
 
+    @property
+    def uncertain(self) -> bool:
+        """Some part's unit price is not confirmed by an independent source."""
+        return any(p.uncertain for p in self.parts)
+
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "monthly_usd": _round(self.monthly_usd),
                 "hourly_usd": _round(self.hourly_usd, 6), "component": self.component,
@@ -81,6 +95,7 @@ class CostLine:
                 "range_monthly_usd": (list(self.range_monthly_usd)
                                       if self.range_monthly_usd else None),
                 "parts": [p.to_json() for p in self.parts], "notes": list(self.notes),
+                "uncertain_prices": sum(1 for p in self.parts if p.uncertain),
                 "reason": self.reason}
 
 
@@ -124,6 +139,7 @@ class StackCost:
                 "by_component_monthly_usd": {k: _round(v) for k, v in
                                              self.by_component().items()},
                 "counts": {s: self.count(s) for s in STATUSES},
+                "uncertain_lines": sum(1 for line in self.lines if line.uncertain),
                 "complete": self.count("unpriced") == 0 and self.count("usage") == 0}
 
 

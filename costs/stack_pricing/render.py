@@ -28,9 +28,10 @@ def monthly_cell(line: CostLine) -> str:
 
 
 def _part_text(p: CostPart) -> str:
+    mark = " (uncertain)" if p.uncertain else ""
     if p.quantity is None:
-        return f"{p.label}: ${p.unit_price_usd:g} {p.price_unit.removeprefix('USD')}"
-    return f"{p.label}: {p.quantity:,.6g} {p.unit} x ${p.unit_price_usd:g}"
+        return f"{p.label}: ${p.unit_price_usd:g} {p.price_unit.removeprefix('USD')}{mark}"
+    return f"{p.label}: {p.quantity:,.6g} {p.unit} x ${p.unit_price_usd:g}{mark}"
 
 
 def details_cell(line: CostLine) -> str:
@@ -58,6 +59,9 @@ def totals_text(cost: StackCost) -> str:
     if cost.count("unpriced"):
         extra.append(f"{cost.count('unpriced')} unpriced (not in the total)")
     extra.append(f"{cost.count('free')} free")
+    uncertain = sum(1 for line in cost.lines if line.uncertain)
+    if uncertain:
+        extra.append(f"{uncertain} use a price no independent source confirms (see notes)")
     return text + "; " + ", ".join(extra)
 
 

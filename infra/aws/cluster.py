@@ -9,6 +9,7 @@ EFA and NCCL require.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,8 @@ class GpuClusterArgs:
     instance_profile: pulumi.Input[str]
     user_data: pulumi.Input[str]
     root_volume_gb: int = 500
+    boot_after: Sequence[pulumi.Resource] = ()
+    """What the first boot needs in place (EFS mount targets)."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -92,7 +95,7 @@ class GpuCluster(pulumi.ComponentResource):
                     str)},
                 placement_group=self.placement_group.id,
                 tags={**args.tags, "Name": f"{name}-node-{i}", "ailab:node-rank": str(i)},
-                opts=child)
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.boot_after)))
             for i in range(spec.nodes)
         ]
         self.register_outputs({"placement_group": self.placement_group.id,

@@ -33,6 +33,9 @@ class FileSystemsArgs:
 class FileSystems(pulumi.ComponentResource):
     """EFS and/or FSx for Lustre, reachable only from the lab security group."""
 
+    mount_targets: list[aws.efs.MountTarget]
+    """One per private subnet: machines boot after them (their EFS name resolves
+    only once the target in their zone exists)."""
     efs_dns: pulumi.Output[str] | None = None
     fsx_dns: pulumi.Output[str] | None = None
     fsx_mount_name: pulumi.Output[str] | None = None
@@ -43,6 +46,7 @@ class FileSystems(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         keep = pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_on_delete)
         outputs: dict[str, pulumi.Output[str]] = {}
+        self.mount_targets = []
         if args.efs:
             sg = aws.ec2.SecurityGroup(
                 f"{name}-efs-sg", vpc_id=args.vpc_id, description="NFS from lab nodes",
@@ -54,9 +58,10 @@ class FileSystems(pulumi.ComponentResource):
                 throughput_mode="elastic",
                 lifecycle_policies=[{"transition_to_ia": "AFTER_30_DAYS"}],
                 tags={**args.tags, "Name": f"{name}-home"}, opts=keep)
-            for i, subnet in enumerate(args.subnet_ids):
+            self.mount_targets = [
                 aws.efs.MountTarget(f"{name}-efs-mt-{i}", file_system_id=efs.id,
                                     subnet_id=subnet, security_groups=[sg.id], opts=child)
+                for i, subnet in enumerate(args.subnet_ids)]
             self.efs_dns = efs.dns_name
             outputs["efs_dns"] = efs.dns_name
         if args.fsx:

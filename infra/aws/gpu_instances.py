@@ -26,6 +26,8 @@ class GpuInstancesArgs:
     user_data: pulumi.Input[str]
     data_volume: DataVolumeSpec | None = None
     retain_on_delete: bool = True
+    boot_after: Sequence[pulumi.Resource] = ()
+    """What the first boot needs in place (EFS mount targets)."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -36,6 +38,7 @@ class GpuInstances(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ailab:aws:GpuInstances", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        launch = pulumi.ResourceOptions(parent=self, depends_on=list(args.boot_after))
         spec = args.spec
         self.instances: list[aws.ec2.Instance] = []
         for i in range(spec.count):
@@ -50,7 +53,7 @@ class GpuInstances(pulumi.ComponentResource):
                 root_block_device=root_block_device(spec.root_volume_gb),
                 instance_market_options=instance_spot_options() if spec.spot else None,
                 user_data=args.user_data, user_data_replace_on_change=False,
-                tags={**args.tags, "Name": f"{name}-{i}"}, opts=child)
+                tags={**args.tags, "Name": f"{name}-{i}"}, opts=launch)
             self.instances.append(instance)
             if args.data_volume:
                 self._data_volume(f"{name}-{i}", args, instance, args.azs[slot], child)

@@ -1,7 +1,8 @@
 """IAM for lab machines: pure policy documents and the instance role component.
 
-The instance role reaches the lab bucket and nothing else (plus SSM Session
-Manager, so no SSH is needed at all).
+The instance role reaches the lab bucket and nothing else, plus SSM Session
+Manager (so no SSH is needed at all) and ``cloudwatch:PutMetricData`` into the
+CloudWatch agent's namespace only (GPU metrics, ``cloudwatch_agent.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+
+from ailab.infra.aws.cloudwatch_agent import NAMESPACE
 
 SSM_MANAGED_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 
@@ -51,6 +54,21 @@ def bucket_access_policy(bucket_arn: str) -> dict[str, Any]:
     }
 
 
+def metrics_policy(namespace: str = NAMESPACE) -> dict[str, Any]:
+    """PutMetricData into one namespace (the action has no resource-level ARNs, so
+    the ``cloudwatch:namespace`` condition key is what scopes it)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "PublishGpuMetrics",
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": namespace}},
+        }],
+    }
+
+
 @dataclass
 class InstanceRoleArgs:
     """Inputs of the lab instance role."""
@@ -70,7 +88,7 @@ class InstanceRole(pulumi.ComponentResource):
         self.role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=json.dumps(ec2_assume_role_policy()),
-            description="ailab lab machines: lab bucket and SSM only",
+            description="ailab lab machines: lab bucket, SSM and GPU metrics only",
             tags=args.tags,
             opts=child,
         )
@@ -81,6 +99,8 @@ class InstanceRole(pulumi.ComponentResource):
                 lambda arn: json.dumps(bucket_access_policy(arn))),
             opts=child,
         )
+        aws.iam.RolePolicy(f"{name}-gpu-metrics", role=self.role.id,
+                           policy=json.dumps(metrics_policy()), opts=child)
         aws.iam.RolePolicyAttachment(
             f"{name}-ssm", role=self.role.name, policy_arn=SSM_MANAGED_POLICY, opts=child)
         self.profile = aws.iam.InstanceProfile(

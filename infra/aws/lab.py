@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pulumi
 
-from ailab.infra.aws.autostop import IdleAutoStop, IdleAutoStopArgs
+from ailab.infra.aws.autostop import IdleAutoStop, IdleAutoStopArgs, watchdog_tags
+from ailab.infra.aws.boot import user_data
 from ailab.infra.aws.budget import LabBudget, LabBudgetArgs
 from ailab.infra.aws.cluster import GpuCluster, GpuClusterArgs
 from ailab.infra.aws.filesystems import FileSystems, FileSystemsArgs
 from ailab.infra.aws.gpu_instances import GpuInstances, GpuInstancesArgs
 from ailab.infra.aws.iam import InstanceRole, InstanceRoleArgs
-from ailab.infra.aws.machine import deep_learning_ami, user_data
+from ailab.infra.aws.machine import deep_learning_ami
 from ailab.infra.aws.network import LabNetwork, LabNetworkArgs
 from ailab.infra.aws.spot_pool import SpotPool, SpotPoolArgs
 from ailab.infra.aws.storage import LabBucket, LabBucketArgs
@@ -54,12 +56,19 @@ class AwsLab(pulumi.ComponentResource):
             bucket_name=self.bucket.bucket.bucket, efs=spec.efs, fsx=spec.fsx,
             retain_on_delete=lab.retain_on_delete, tags=tags), child) \
             if spec.efs or spec.fsx else None
-        boot = user_data(files.efs_dns if files else None, files.fsx_dns if files else None,
-                         files.fsx_mount_name if files else None)
+        mounts = (files.efs_dns, files.fsx_dns, files.fsx_mount_name) if files else (
+            None, None, None)
+        stop = spec.auto_stop
+        watchdog = stop if stop is not None and stop.on_instance else None
+        boot = user_data(lab.region, *mounts, watchdog=watchdog)
+        pool_boot = user_data(lab.region, *mounts)
+        boot_after = files.mount_targets if files else []
+        machine_tags = {**tags, **watchdog_tags(stop)}
         needs_ami = spec.instances or spec.pool or spec.cluster
         ami = deep_learning_ami(spec.ami_name_filter, pulumi.InvokeOptions(parent=self)) \
             if needs_ami else None
         gpu_ids: list[pulumi.Output[str]] = []
+        nodes: list[dict[str, Any]] = []
         if spec.instances:
             subnets = net.public_subnets if spec.instances.public_ip else net.private_subnets
             machines = GpuInstances(f"{name}-gpu", GpuInstancesArgs(
@@ -67,14 +76,16 @@ class AwsLab(pulumi.ComponentResource):
                 azs=spec.network.azs, security_group_id=net.security_group.id,
                 instance_profile=role.profile.name, user_data=boot,
                 data_volume=spec.data_volume, retain_on_delete=lab.retain_on_delete,
-                tags={**tags, **spot_exempt_tag(spec.spot_exempt, not spec.instances.spot)}),
-                child)
+                boot_after=boot_after, tags={**machine_tags, **spot_exempt_tag(
+                    spec.spot_exempt, not spec.instances.spot)}), child)
             gpu_ids += [m.id for m in machines.instances]
+            nodes += [_node(m, "instances", spec.instances.instance_type, 0)
+                      for m in machines.instances]
         if spec.pool:
             SpotPool(f"{name}-pool", SpotPoolArgs(
                 spec=spec.pool, ami_id=ami, subnet_ids=private_ids,  # type: ignore[arg-type]
                 security_group_id=net.security_group.id, instance_profile=role.profile.name,
-                user_data=boot, tags={**tags, **spot_exempt_tag(
+                user_data=pool_boot, boot_after=boot_after, tags={**tags, **spot_exempt_tag(
                     spec.spot_exempt, spec.pool.on_demand_base > 0
                     or spec.pool.on_demand_percent > 0)}), child)
         if spec.cluster:
@@ -82,12 +93,15 @@ class AwsLab(pulumi.ComponentResource):
             cluster = GpuCluster(f"{name}-cluster", GpuClusterArgs(
                 spec=spec.cluster, ami_id=ami, subnet_id=private_ids[zone],  # type: ignore[arg-type]
                 security_group_id=net.security_group.id, instance_profile=role.profile.name,
-                user_data=boot,
-                tags={**tags, **spot_exempt_tag(spec.spot_exempt, not spec.cluster.spot)}), child)
+                user_data=boot, boot_after=boot_after,
+                tags={**machine_tags, **spot_exempt_tag(spec.spot_exempt, not spec.cluster.spot)}),
+                child)
             gpu_ids += [n.id for n in cluster.nodes]
-        if spec.auto_stop and gpu_ids:
-            IdleAutoStop(f"{name}-autostop", IdleAutoStopArgs(gpu_ids, lab.region,
-                                                              spec.auto_stop, tags), child)
+            nodes += [_node(n, "cluster", spec.cluster.instance_type, spec.cluster.efa_interfaces)
+                      for n in cluster.nodes]
+        if stop is not None and not stop.on_instance and gpu_ids:
+            IdleAutoStop(f"{name}-autostop", IdleAutoStopArgs(gpu_ids, lab.region, stop, tags),
+                         child)
         if spec.budget:
             LabBudget(f"{name}-budget", LabBudgetArgs(lab.stack, spec.budget), child)
         self.outputs = {
@@ -95,5 +109,30 @@ class AwsLab(pulumi.ComponentResource):
             "region": lab.region,
             "vpc_id": net.vpc.id,
             "gpu_instance_ids": gpu_ids,
+            # What `ailab launch` hands SkyPilot (workloads.stack_facts reads these).
+            "vpc_name": _name_tag(net.vpc),
+            "private_subnet_names": [_name_tag(s) for s in net.private_subnets],
+            "public_subnet_names": [_name_tag(s) for s in net.public_subnets],
+            "private_egress": spec.network.nat_gateway,
+            "security_group_name": net.security_group.name,
+            "instance_profile": role.profile.name,
+            "nodes": nodes,
         }
+        if files is not None:
+            self.outputs.update({k: v for k, v in (("efs_dns", files.efs_dns),
+                                                   ("fsx_dns", files.fsx_dns),
+                                                   ("fsx_mount_name", files.fsx_mount_name))
+                                 if v is not None})
         self.register_outputs(self.outputs)
+
+
+def _name_tag(resource: Any) -> pulumi.Output[str]:
+    """The ``Name`` tag SkyPilot's ``vpc_name``/``subnet_names`` match on."""
+    return resource.tags.apply(lambda tags: (tags or {}).get("Name", ""))
+
+
+def _node(instance: Any, role: str, instance_type: str, efa: int) -> dict[str, Any]:
+    """One fixed machine as an SSH node pool host: SSM target, private IP, zone."""
+    return {"name": _name_tag(instance), "id": instance.id, "private_ip": instance.private_ip,
+            "zone": instance.availability_zone, "instance_type": instance_type, "role": role,
+            "efa_interfaces": efa}

@@ -1,9 +1,8 @@
-"""Launch settings every lab machine shares: AMI, IMDSv2, encrypted root volume,
-spot options and the user data that mounts the shared file systems."""
+"""Launch settings every lab machine shares: AMI, IMDSv2, encrypted root volume and
+spot options (the user data is ``boot.py``)."""
 
 from __future__ import annotations
 
-import shlex
 from typing import Any
 
 import pulumi
@@ -38,30 +37,3 @@ def instance_spot_options() -> Any:
     return {"market_type": "spot",
             "spot_options": {"spot_instance_type": "persistent",
                              "instance_interruption_behavior": "stop"}}
-
-
-def mount_script(efs_dns: str | None, fsx_dns: str | None, fsx_mount_name: str | None) -> str:
-    """cloud-init user data mounting EFS at /home/shared and Lustre at /fsx."""
-    lines = ["#!/bin/bash", "set -euo pipefail"]
-    if efs_dns:
-        lines += [
-            "mkdir -p /home/shared",
-            f"grep -q /home/shared /etc/fstab || echo {shlex.quote(efs_dns + ':/')} "
-            "/home/shared nfs4 nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,"
-            "retrans=2,_netdev 0 0 >> /etc/fstab",
-        ]
-    if fsx_dns and fsx_mount_name:
-        lines += [
-            "mkdir -p /fsx",
-            f"grep -q /fsx /etc/fstab || echo {shlex.quote(f'{fsx_dns}@tcp:/{fsx_mount_name}')}"
-            " /fsx lustre defaults,noatime,flock,_netdev 0 0 >> /etc/fstab",
-        ]
-    lines.append("mount -a")
-    return "\n".join(lines) + "\n"
-
-
-def user_data(efs_dns: pulumi.Input[str] | None, fsx_dns: pulumi.Input[str] | None,
-              fsx_mount_name: pulumi.Input[str] | None) -> pulumi.Output[str]:
-    """``mount_script`` over the file systems' outputs."""
-    return pulumi.Output.all(efs_dns, fsx_dns, fsx_mount_name).apply(
-        lambda vals: mount_script(vals[0], vals[1], vals[2]))

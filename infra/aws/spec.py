@@ -8,6 +8,7 @@ from typing import Any
 
 from ailab.core.errors import ConfigError
 from ailab.costs import catalog
+from ailab.infra.aws.ami import DEFAULT_FILTER, ended_lines
 from ailab.infra.aws.facts import efa_interfaces
 from ailab.infra.cidr import check_subnets, parse_cidr
 from ailab.infra.keys import AWS_KEYS, GCP_KEYS
@@ -87,8 +88,18 @@ class FsxSpec:
 
 @dataclass(frozen=True)
 class AutoStopSpec:
+    """Stop a GPU machine after ``minutes`` with every GPU below ``gpu_percent`` (and,
+    when ``cpu_percent`` > 0, the CPU below it too)."""
+
     minutes: int
-    cpu_percent: int
+    gpu_percent: int
+    cpu_percent: int = 0
+
+    @property
+    def on_instance(self) -> bool:
+        """The decision runs on the machine (watchdog): a CloudWatch alarm that stops
+        an instance reads one metric, so it cannot add the CPU condition."""
+        return self.cpu_percent > 0
 
 
 @dataclass(frozen=True)
@@ -142,24 +153,28 @@ def _no_gcp_keys(values: dict[str, Any]) -> None:
                               "stack has cloud aws; remove it (see Pulumi.yaml)")
 
 
-def build_aws_spec(values: dict[str, Any], common: Any) -> AwsLabSpec:
-    """Validate the AWS keys; ``common`` is the cloud-neutral LabSpec."""
+def build_aws_spec(values: dict[str, Any], common: Any,
+                   explicit: frozenset[str] = frozenset()) -> AwsLabSpec:
+    """Validate the AWS keys; ``common`` is the cloud-neutral LabSpec, ``explicit``
+    the ``ailab:`` keys the stack sets itself (for migration messages)."""
     _no_gcp_keys(values)
     region = common.region
     if not catalog.regions_for_cloud("aws").__contains__(region):
         raise ConfigError("aws:region", region, "not a region in the price table; known: "
                           + ", ".join(sorted(catalog.regions_for_cloud("aws"))))
     network = _network(values, region)
+    cluster = _cluster(values, region, network)
+    _ami_filter(values["amiNameFilter"])
     return AwsLabSpec(
         network=network,
         instances=_instances(values, region),
         data_volume=_data_volume(values),
         pool=_pool(values, region),
-        cluster=_cluster(values, region, network),
+        cluster=cluster,
         bucket=_bucket(values),
         efs=values["efs"],
         fsx=_fsx(values),
-        auto_stop=_auto_stop(values),
+        auto_stop=_auto_stop(values, explicit, cluster),
         budget=_budget(values),
         ami_name_filter=values["amiNameFilter"],
         spot_exempt=values.get("spotExempt") or None,
@@ -326,16 +341,42 @@ def _fsx(values: dict[str, Any]) -> FsxSpec | None:
     return FsxSpec(size, dtype, tput)
 
 
-def _auto_stop(values: dict[str, Any]) -> AutoStopSpec | None:
-    minutes, cpu = values["autoStopMinutes"], values["autoStopCpuPercent"]
+MAX_AUTO_STOP_MINUTES = 1440
+"""CloudWatch evaluates alarms with periods under an hour over at most one day."""
+
+
+def _auto_stop(values: dict[str, Any], explicit: frozenset[str],
+               cluster: ClusterSpec | None) -> AutoStopSpec | None:
+    minutes, gpu, cpu = (values["autoStopMinutes"], values["autoStopGpuPercent"],
+                         values["autoStopCpuPercent"])
+    if "autoStopCpuPercent" in explicit and "autoStopGpuPercent" not in explicit and cpu:
+        raise ConfigError(f"{NS}:autoStopCpuPercent", cpu, "auto-stop now decides on GPU "
+                          "utilisation: set ailab:autoStopGpuPercent (e.g. 10) and drop this "
+                          "key, or keep it beside autoStopGpuPercent as an extra condition")
     if minutes == 0:
         return None
-    if minutes < 5 or minutes % 5:
+    if minutes < 5 or minutes % 5 or minutes > MAX_AUTO_STOP_MINUTES:
         raise ConfigError(f"{NS}:autoStopMinutes", minutes, "must be 0 (off) or a multiple of "
-                          "5 minutes, at least 5")
-    if not 1 <= cpu <= 100:
-        raise ConfigError(f"{NS}:autoStopCpuPercent", cpu, "must be 1..100")
-    return AutoStopSpec(minutes, cpu)
+                          f"5 minutes from 5 to {MAX_AUTO_STOP_MINUTES}")
+    if not 1 <= gpu <= 100:
+        raise ConfigError(f"{NS}:autoStopGpuPercent", gpu, "must be 1..100")
+    if not 0 <= cpu <= 100:
+        raise ConfigError(f"{NS}:autoStopCpuPercent", cpu, "must be 0 (no CPU condition) "
+                          "or 1..100")
+    if cpu and cluster is not None and cluster.spot:
+        raise ConfigError(f"{NS}:autoStopCpuPercent", cpu, "a CPU condition stops the machine "
+                          "from inside, and one-time spot cluster nodes cannot be stopped; "
+                          "drop it or set clusterSpot to false")
+    return AutoStopSpec(minutes, gpu, cpu)
+
+
+def _ami_filter(name_filter: str) -> None:
+    ended = ended_lines(name_filter)
+    if ended:
+        last, end = ended[-1]
+        raise ConfigError(f"{NS}:amiNameFilter", name_filter, "matches only Deep Learning AMI "
+                          f"lines past their end of patch (newest: {last.rsplit(' ', 1)[0]}, "
+                          f"{end}); use {DEFAULT_FILTER!r}")
 
 
 def _budget(values: dict[str, Any]) -> BudgetSpec | None:

@@ -26,6 +26,8 @@ class SpotPoolArgs:
     instance_profile: pulumi.Input[str]
     user_data: pulumi.Input[str]
     root_volume_gb: int = 200
+    boot_after: Sequence[pulumi.Resource] = ()
+    """What the first boot needs in place (EFS mount targets)."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -69,5 +71,5 @@ class SpotPool(pulumi.ComponentResource):
             },
             tags=[{"key": k, "value": v, "propagate_at_launch": True}
                   for k, v in args.tags.items()],
-            opts=child)
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.boot_after)))
         self.register_outputs({"asg_name": self.group.name})

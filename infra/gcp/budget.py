@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
+from ailab.infra.gcp.services import child_options, invoke_options
 from ailab.infra.gcp.spec import BudgetSpec
 
 
@@ -28,14 +29,14 @@ class LabBudget(pulumi.ComponentResource):
     def __init__(self, name: str, args: LabBudgetArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ailab:gcp:LabBudget", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         spec = args.spec
         channels = [gcp.monitoring.NotificationChannel(
             f"{name}-email-{i}", type="email", display_name=f"ailab budget {email}",
             labels={"email_address": email}, user_labels=args.labels, opts=child)
             for i, email in enumerate(spec.emails)]
         project = gcp.organizations.get_project_output(project_id=args.project,
-                                                       opts=pulumi.InvokeOptions(parent=self))
+                                                       opts=invoke_options(self, opts))
         self.budget = gcp.billing.Budget(
             f"{name}-budget", billing_account=spec.billing_account,
             display_name=f"ailab {args.stack_label}"[:60],

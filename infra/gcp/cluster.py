@@ -32,6 +32,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from ailab.infra.gcp.machine import NodeSettings, gpu_instance, network_interfaces
+from ailab.infra.gcp.services import child_options
 from ailab.infra.gcp.spec import ClusterSpec
 
 NODE_BOOT_DISK_GB = 500
@@ -53,7 +54,7 @@ class GpuCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: GpuClusterArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ailab:gcp:GpuCluster", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         spec, node = args.spec, args.node
         self.placement = gcp.compute.ResourcePolicy(
             f"{name}-compact", region=args.region,

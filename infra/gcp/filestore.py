@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
+from ailab.infra.gcp.services import child_options
 from ailab.infra.gcp.spec import FilestoreSpec
 
 SHARE = "home"
@@ -53,6 +54,6 @@ class HomeFilestore(pulumi.ComponentResource):
             networks=[{"network": args.network, "modes": ["MODE_IPV4"],
                        "connect_mode": "DIRECT_PEERING"}],
             labels=args.labels,
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_on_delete))
+            opts=child_options(self, opts, retain_on_delete=args.retain_on_delete))
         self.ip = self.instance.networks.apply(_first_ip)
         self.register_outputs({"ip": self.ip})

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from ailab.infra.gcp.machine import NodeSettings, gpu_instance, network_interfaces
+from ailab.infra.gcp.services import child_options
 from ailab.infra.gcp.spec import VmSpec
 
 
@@ -30,7 +31,7 @@ class GpuVms(pulumi.ComponentResource):
     def __init__(self, name: str, args: GpuVmsArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ailab:gcp:GpuVms", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         spec, node = args.spec, args.node
         self.instances: list[gcp.compute.Instance] = []
         for i in range(spec.count):
@@ -39,8 +40,7 @@ class GpuVms(pulumi.ComponentResource):
                 disk = gcp.compute.Disk(
                     f"{name}-{i}-data", zone=node.zone, type=spec.data_disk.type,
                     size=spec.data_disk.size_gb, labels=node.labels,
-                    opts=pulumi.ResourceOptions(parent=self,
-                                                retain_on_delete=args.retain_on_delete))
+                    opts=child_options(self, opts, retain_on_delete=args.retain_on_delete))
                 disks.append({"source": disk.id, "device_name": "data", "mode": "READ_WRITE"})
             self.instances.append(gpu_instance(
                 f"{name}-{i}", node, machine_type=spec.machine_type, zone=node.zone,

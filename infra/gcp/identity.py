@@ -16,6 +16,8 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
+from ailab.infra.gcp.services import child_options
+
 PROJECT_ROLES = ("roles/logging.logWriter", "roles/monitoring.metricWriter")
 SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 
@@ -41,7 +43,7 @@ class NodeIdentity(pulumi.ComponentResource):
     def __init__(self, name: str, args: NodeIdentityArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ailab:gcp:NodeIdentity", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         self.account = gcp.serviceaccount.Account(
             f"{name}-sa", account_id=account_id(args.stack),
             display_name=f"ailab {args.stack} lab nodes",

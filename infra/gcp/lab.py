@@ -6,14 +6,21 @@ from typing import Any
 
 import pulumi
 
+from ailab.core.tpu import catalog_name
 from ailab.infra.gcp.autostop import InstanceSchedule, InstanceScheduleArgs
 from ailab.infra.gcp.budget import LabBudget, LabBudgetArgs
 from ailab.infra.gcp.cluster import GpuCluster, GpuClusterArgs
 from ailab.infra.gcp.filestore import HomeFilestore, HomeFilestoreArgs
 from ailab.infra.gcp.gpu_vms import GpuVms, GpuVmsArgs
 from ailab.infra.gcp.identity import NodeIdentity, NodeIdentityArgs
-from ailab.infra.gcp.machine import NodeSettings, dlvm_image, metadata
+from ailab.infra.gcp.machine import GCS_MOUNT, NodeSettings, dlvm_image, metadata
 from ailab.infra.gcp.network import LabNetwork, LabNetworkArgs, lab_tag
+from ailab.infra.gcp.services import (
+    ProjectServices,
+    ProjectServicesArgs,
+    invoke_options,
+    required_apis,
+)
 from ailab.infra.gcp.spec import GcpLabSpec
 from ailab.infra.gcp.spot_pool import SpotPool, SpotPoolArgs
 from ailab.infra.gcp.storage import LabBucket, LabBucketArgs
@@ -30,15 +37,18 @@ def spot_exempt_label(reason: str | None) -> dict[str, str]:
 
 
 class GcpLab(pulumi.ComponentResource):
-    """Network, identity, storage tiers, GPU VMs, TPUs, pool, cluster, auto-stop, budget."""
+    """APIs, network, identity, storage tiers, GPU VMs, TPUs, pool, cluster, auto-stop,
+    budget. Everything but the APIs is created after the APIs are on."""
 
     def __init__(self, name: str, lab: LabSpec, opts: pulumi.ResourceOptions | None = None
                  ) -> None:
         super().__init__("ailab:gcp:Lab", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         spec = lab.gcp
         if spec is None:
             raise ValueError(f"stack {lab.stack} has no gcp settings")
+        apis = ProjectServices(f"{name}-apis", ProjectServicesArgs(
+            spec.project, required_apis(spec)), pulumi.ResourceOptions(parent=self))
+        child = pulumi.ResourceOptions(parent=self, depends_on=[apis])
         labels, tag = lab.labels(), lab_tag(lab.stack)
         machine_labels = {**labels, **spot_exempt_label(spec.spot_exempt)}
         net = LabNetwork(f"{name}-net", LabNetworkArgs(spec.network, lab.region, tag, labels),
@@ -52,13 +62,18 @@ class GcpLab(pulumi.ComponentResource):
             if spec.filestore else None
         outputs: dict[str, Any] = {"bucket": bucket.bucket.name, "region": lab.region,
                                    "zone": spec.zone, "project": spec.project,
-                                   "network": net.vpc.id, "service_account": nodes.email}
+                                   "network": net.vpc.id, "service_account": nodes.email,
+                                   # What `ailab launch` hands SkyPilot (workloads.stack_facts).
+                                   "network_name": net.vpc.name, "subnet_name": net.subnet.name,
+                                   "nodes": []}
+        if spec.gcsfuse:
+            outputs["gcs_mount"] = GCS_MOUNT
         if home:
             outputs["filestore_ip"] = home.ip
         if spec.vms or spec.pool or spec.cluster:
             node = NodeSettings(
                 image=dlvm_image(spec.image_family, spec.image_project,
-                                 pulumi.InvokeOptions(parent=self)),
+                                 invoke_options(self, child)),
                 subnet=net.subnet.id, service_account=nodes.service_account(),
                 metadata=metadata(home.ip if home else None,
                                   bucket.bucket.name if spec.gcsfuse else None, spec.watchdog),
@@ -69,6 +84,11 @@ class GcpLab(pulumi.ComponentResource):
                 spec.tpu, spec.project, spec.zone, net.vpc.id, net.subnet.id, nodes.email, tag,
                 lab.retain_on_delete, machine_labels), child)
             outputs["tpu_slices"] = [s.urn for s in tpus.slices]
+            outputs["nodes"] = [*outputs.get("nodes", []), *[
+                {"name": getattr(s, "node_id", None) or getattr(s, "name", None),
+                 "zone": spec.zone,
+                 "instance_type": catalog_name(spec.tpu.tpu_type), "role": "tpu"}
+                for s in tpus.slices]]
         if spec.budget:
             LabBudget(f"{name}-budget", LabBudgetArgs(spec.budget, spec.project,
                                                       labels["ailab-stack"], labels), child)
@@ -86,6 +106,7 @@ class GcpLab(pulumi.ComponentResource):
                 spec.vms, node, schedule.policy.id if schedule else None,
                 lab.retain_on_delete), child)
             out["gpu_vms"] = [vm.name for vm in vms.instances]
+            out["nodes"] = [_node(vm, "vms", spec.vms.machine_type) for vm in vms.instances]
         if spec.pool:
             pool = SpotPool(f"{name}-pool", SpotPoolArgs(spec.pool, node), child)
             out["pool_group"] = pool.group.name
@@ -96,4 +117,13 @@ class GcpLab(pulumi.ComponentResource):
             cluster = GpuCluster(f"{name}-cluster", GpuClusterArgs(
                 spec.cluster, cluster_node, lab.region, [s.id for _, s in net.gpu_nics]), child)
             out["cluster_nodes"] = [n.name for n in cluster.nodes]
+            out["nodes"] = [*out.get("nodes", []), *[
+                _node(n, "cluster", spec.cluster.machine_type) for n in cluster.nodes]]
         return out
+
+
+def _node(vm: Any, role: str, machine_type: str) -> dict[str, Any]:
+    """One fixed VM as an SSH node pool host: IAP target (name, zone) and private IP."""
+    return {"name": vm.name, "zone": vm.zone, "instance_type": machine_type, "role": role,
+            "private_ip": vm.network_interfaces.apply(
+                lambda nics: (nics or [{}])[0].get("network_ip"))}

@@ -24,7 +24,8 @@ HOME_MOUNT = "/home/shared"
 GCS_MOUNT = "/mnt/gcs"
 
 
-def dlvm_image(family: str, project: str, opts: pulumi.InvokeOptions | None = None
+def dlvm_image(family: str, project: str,
+               opts: pulumi.InvokeOptions | pulumi.InvokeOutputOptions | None = None
                ) -> pulumi.Output[str]:
     """Self link of the newest image of a Deep Learning VM image family."""
     return gcp.compute.get_image_output(family=family, project=project, opts=opts).self_link

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
+from ailab.infra.gcp.services import child_options
 from ailab.infra.gcp.spec import GcpNetworkSpec
 
 GPU_NIC_MTU = 8244
@@ -37,7 +38,7 @@ class LabNetwork(pulumi.ComponentResource):
     def __init__(self, name: str, args: LabNetworkArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ailab:gcp:LabNetwork", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         spec = args.spec
         self.vpc = gcp.compute.Network(
             f"{name}-vpc", auto_create_subnetworks=False, routing_mode="REGIONAL",
@@ -51,7 +52,7 @@ class LabNetwork(pulumi.ComponentResource):
             source_ranges=[spec.subnet_cidr], allows=[{"protocol": "all"}], opts=child)
         gcp.compute.Firewall(
             f"{name}-allow-ssh", network=self.vpc.id, direction="INGRESS", priority=1000,
-            description="SSH from sshCidr, or from the IAP range when none is set",
+            description="SSH through IAP TCP forwarding, and from sshCidr to external IPs",
             source_ranges=list(spec.ssh_sources), target_tags=[args.tag],
             allows=[{"protocol": "tcp", "ports": ["22"]}], opts=child)
         router = gcp.compute.Router(f"{name}-router", network=self.vpc.id, region=args.region,

@@ -37,10 +37,9 @@ from ailab.infra.keys import ALL_KEYS, AWS_KEYS
 
 NS = "ailab"
 TIERINGS = ("lifecycle", "autoclass", "none")
-FILESTORE_CAPACITY = {"BASIC_HDD": (1024, 65434), "BASIC_SSD": (2560, 65434),
-                      "ZONAL": (1024, 102400), "REGIONAL": (1024, 102400)}
+FILESTORE_CAPACITY = facts.FILESTORE_CAPACITY
 SHARED_WITH_AWS = {"spot", "publicIp", "poolMin", "poolMax", "clusterNodes", "clusterSpot",
-                   "bucketTiering", "abortMultipartDays", "autoStopMinutes",
+                   "bucketTiering", "abortMultipartDays", "autoStopMinutes", "autoStopGpuPercent",
                    "budgetMonthlyUsd", "budgetEmails", "budgetThresholds"}
 AWS_ONLY = tuple(k.name for k in AWS_KEYS if k.name not in SHARED_WITH_AWS)
 __all__ = [
@@ -136,8 +135,22 @@ def _network(values: dict[str, Any], ssh_cidr: str | None,
                               f"{cluster.gpu_nics} /24 subnets; use a /{needed} or larger")
         nets = list(nic_range.subnets(new_prefix=24))[:cluster.gpu_nics]
         nic_cidrs = tuple(str(n) for n in nets)
-    sources = (ssh_cidr,) if ssh_cidr else (facts.IAP_SSH_RANGE,)
-    return GcpNetworkSpec(str(subnet), sources, nic_cidrs)
+    return GcpNetworkSpec(str(subnet), ssh_sources(ssh_cidr, values), nic_cidrs)
+
+
+def ssh_sources(ssh_cidr: str | None, values: dict[str, Any]) -> tuple[str, ...]:
+    """Where SSH may come from: always IAP TCP forwarding (no lab machine needs an
+    external IP for it: TPU VMs and cluster/pool nodes never have one), plus
+    ``sshCidr`` for VMs given an external IP (``publicIp``); an sshCidr no
+    machine could be reached through is a mistake, not something to ignore."""
+    if not ssh_cidr:
+        return (facts.IAP_SSH_RANGE,)
+    if not (values["machineType"] and values["publicIp"]):
+        raise ConfigError(f"{NS}:sshCidr", ssh_cidr, "no lab machine has an external IP, so "
+                          "SSH goes through IAP only (gcloud compute ssh / gcloud compute tpus "
+                          "tpu-vm ssh --tunnel-through-iap); remove it, or set machineType and "
+                          "publicIp")
+    return (facts.IAP_SSH_RANGE, ssh_cidr)
 
 
 def check_machine_type(key: str, mtype: str, region: str, zone: str,
@@ -348,6 +361,25 @@ def _budget(values: dict[str, Any]) -> BudgetSpec | None:
     for pct in values["budgetThresholds"]:
         if not 1 <= pct <= 1000:
             raise ConfigError(f"{NS}:budgetThresholds", pct, "percentages must be 1..1000")
+    _quota_project(values)
     return BudgetSpec(account, amount, tuple(values["budgetEmails"]),
                       tuple(sorted(values["budgetThresholds"])))
+
+
+def _quota_project(values: dict[str, Any]) -> None:
+    """The Billing Budgets API refuses user credentials without a quota project
+    (403 "requires a quota project"): the provider must send one on every call."""
+    if str(values.get("gcp:userProjectOverride", "")).lower() != "true":
+        raise ConfigError("gcp:userProjectOverride", values.get("gcp:userProjectOverride",
+                                                                MISSING),
+                          "a budget needs it true (the Billing Budgets API bills calls to a "
+                          "quota project)", hint="pulumi config set gcp:userProjectOverride true")
+    billing = values.get("gcp:billingProject")
+    if not billing:
+        raise ConfigError("gcp:billingProject", MISSING, "a budget needs a quota project for "
+                          "the Billing Budgets API", hint="pulumi config set gcp:billingProject "
+                          "<project-id> (usually gcp:project)")
+    if not re.fullmatch(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", str(billing)):
+        raise ConfigError("gcp:billingProject", billing, "not a project ID (6-30 lowercase "
+                          "letters, digits and hyphens)")
 

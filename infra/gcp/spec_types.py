@@ -15,7 +15,7 @@ from ailab.infra.machines import MachineGroup
 class GcpNetworkSpec:
     subnet_cidr: str
     ssh_sources: tuple[str, ...]
-    """sshCidr, or the IAP TCP-forwarding range when no sshCidr is set."""
+    """The IAP TCP-forwarding range, and sshCidr for VMs with an external IP."""
     gpu_nic_cidrs: tuple[str, ...]
     """One /24 per extra A3 GPU NIC network (empty without a GPUDirect cluster)."""
 

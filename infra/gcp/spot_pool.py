@@ -15,6 +15,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from ailab.infra.gcp.machine import SHIELDED_VM, NodeSettings, network_interfaces, scheduling
+from ailab.infra.gcp.services import child_options
 from ailab.infra.gcp.spec import PoolSpec
 
 POOL_BOOT_DISK_GB = 200
@@ -34,7 +35,7 @@ class SpotPool(pulumi.ComponentResource):
     def __init__(self, name: str, args: SpotPoolArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ailab:gcp:SpotPool", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         spec, node = args.spec, args.node
         template = gcp.compute.InstanceTemplate(
             f"{name}-template", machine_type=spec.machine_type,

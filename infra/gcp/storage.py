@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
+from ailab.infra.gcp.services import child_options
 from ailab.infra.gcp.spec import BucketSpec
 
 CLASSES = ("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE")
@@ -61,8 +62,8 @@ class LabBucket(pulumi.ComponentResource):
             uniform_bucket_level_access=True, public_access_prevention="enforced",
             versioning=VERSIONING, autoclass=autoclass,
             lifecycle_rules=lifecycle_rules(spec), force_destroy=False, labels=args.labels,
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_on_delete))
+            opts=child_options(self, opts, retain_on_delete=args.retain_on_delete))
         gcp.storage.BucketIAMMember(
             f"{name}-nodes-object-user", bucket=self.bucket.name, role="roles/storage.objectUser",
-            member=args.reader_writer, opts=pulumi.ResourceOptions(parent=self))
+            member=args.reader_writer, opts=child_options(self, opts))
         self.register_outputs({"bucket": self.bucket.name, "url": self.bucket.url})

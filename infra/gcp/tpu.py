@@ -13,6 +13,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from ailab.infra.gcp.identity import SCOPES
+from ailab.infra.gcp.services import child_options
 from ailab.infra.gcp.spec import TpuSpec
 from ailab.infra.gcp.tpu_queue import QueuedTpu
 
@@ -49,11 +50,11 @@ class TpuSlices(pulumi.ComponentResource):
     def __init__(self, name: str, args: TpuSlicesArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ailab:gcp:TpuSlices", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         spec = args.spec
         self.slices: list[pulumi.Resource] = []
         for i in range(spec.count):
-            disks = self._data_disk(f"{name}-{i}", args)
+            disks = self._data_disk(f"{name}-{i}", args, opts)
             network: Any = {"network": args.network, "subnetwork": args.subnet,
                        "enable_external_ips": False, "can_ip_forward": False}
             accelerator: Any = {"type": spec.api_type, "topology": spec.topology}
@@ -74,14 +75,15 @@ class TpuSlices(pulumi.ComponentResource):
                 tags=[args.tag], opts=child))
         self.register_outputs({"slices": [s.urn for s in self.slices]})
 
-    def _data_disk(self, name: str, args: TpuSlicesArgs) -> Any:
+    def _data_disk(self, name: str, args: TpuSlicesArgs,
+                   opts: pulumi.ResourceOptions | None) -> Any:
         disk_spec = args.spec.data_disk
         if disk_spec is None:
             return []
         disk = gcp.compute.Disk(
             f"{name}-data", zone=args.zone, type=disk_spec.type, size=disk_spec.size_gb,
             labels=args.labels,
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_on_delete))
+            opts=child_options(self, opts, retain_on_delete=args.retain_on_delete))
         return [{"source_disk": disk.id, "mode": "READ_WRITE"}]
 
 

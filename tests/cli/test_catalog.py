@@ -8,23 +8,37 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import ailab.costs.catalog as catalog
-from ailab.costs.catalog import load_prices, snapshot_date, staleness_warning
+from ailab.costs import freshness
+from ailab.costs.catalog import DATA_DIR_ENV, PRICES_CSV, load_prices, snapshot_date
 from tests.support import SHARED as SHARED_DIR
 
 Cli = Callable[[list[str]], tuple[int, str, str]]
 
-SHARED = SHARED_DIR / "data" / "catalog"
+V8 = SHARED_DIR / "data" / "catalog-v8"
 
 
-def test_show_json_filters(cli: Cli) -> None:
+@pytest.fixture
+def user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty user data directory for this test (refreshed tables land here)."""
+    path = tmp_path / "data"
+    monkeypatch.setenv(DATA_DIR_ENV, str(path))
+    return path
+
+
+def _clock(monkeypatch: pytest.MonkeyPatch, day: date) -> None:
+    monkeypatch.setattr(freshness, "today", lambda: day)
+
+
+def test_show_json_filters_and_carries_the_table_date(cli: Cli) -> None:
     code, out, _ = cli(["catalog", "show", "--gpu", "h100-80gb", "--cloud", "aws", "--json"])
     assert code == 0
     data = json.loads(out)
     assert data["meta"]["source"] and data["rows"]
     assert {r["cloud"] for r in data["rows"]} == {"aws"}
-    assert {r["instance_type"] for r in data["rows"]} == {"p5.48xlarge"}
+    assert {r["instance_type"] for r in data["rows"]} >= {"p5.48xlarge", "p5.4xlarge"}
     assert all(r["source"] and r["as_of"] for r in data["rows"])
+    tables = {t["table"]: t for t in data["price_tables"]}
+    assert tables["gpu-catalog"]["as_of"] == snapshot_date().isoformat()
 
 
 def test_show_table_and_errors(cli: Cli) -> None:
@@ -39,66 +53,96 @@ def test_show_table_and_errors(cli: Cli) -> None:
     assert code == 0 and names >= {"H100", "TPU-v5e", "Trainium"}
 
 
-def test_staleness_warning() -> None:
+def test_catalog_warning_after_30_days() -> None:
+    table = next(t for t in freshness.tables() if t.key == "gpu-catalog")
     as_of = snapshot_date()
-    assert staleness_warning(today=as_of + timedelta(days=30)) is None
-    warning = staleness_warning(today=as_of + timedelta(days=45))
-    assert warning is not None and "45 days old" in warning and "ailab catalog refresh" in warning
+    assert freshness.warning(table, as_of + timedelta(days=30)) is None
+    line = freshness.warning(table, as_of + timedelta(days=45))
+    assert line is not None and "45 days old" in line and "ailab catalog refresh" in line
 
 
-def test_stale_snapshot_warns_on_stderr(monkeypatch: pytest.MonkeyPatch, cli: Cli) -> None:
-    later = snapshot_date() + timedelta(days=40)
-
-    class Later(date):
-        @classmethod
-        def today(cls) -> Later:
-            return cls(later.year, later.month, later.day)
-
-    monkeypatch.setattr(catalog, "date", Later)
+def test_stale_catalog_warns_once_on_stderr(monkeypatch: pytest.MonkeyPatch, cli: Cli) -> None:
+    _clock(monkeypatch, snapshot_date() + timedelta(days=40))
     code, out, err = cli(["catalog", "show", "--gpu", "L4", "--json"])
-    assert code == 0 and json.loads(out)["rows"]
-    assert "warning: price snapshot is 40 days old" in err
+    assert code == 0 and json.loads(out)["price_tables"][0]["stale"] is True
+    assert err.splitlines() == [
+        f"warning: the GPU/VM price catalog table is 40 days old (as of "
+        f"{snapshot_date().isoformat()}); run `ailab catalog refresh` (AWS/GCP price APIs) or "
+        "`ailab catalog refresh --from-dir DIR` with a SkyPilot catalog checkout"]
     code, _, err = cli(["estimate", "train", "--params", "1e9", "--tokens", "1e10", "--gpu",
                         "L4", "--gpus", "8", "--json"])
-    assert code == 0 and "40 days old" in err
+    assert code == 0 and sum("GPU/VM price catalog table is 40 days old" in ln
+                             for ln in err.splitlines()) == 1
 
 
-def test_live_refresh_offline_is_one_clear_line(tmp_path: Path, cli: Cli) -> None:
-    target = tmp_path / "prices.csv"
-    code, out, err = cli(["catalog", "refresh", "--output", str(target)])
+def test_fresh_catalog_prints_no_warning(monkeypatch: pytest.MonkeyPatch, cli: Cli) -> None:
+    _clock(monkeypatch, snapshot_date() + timedelta(days=3))
+    code, _, err = cli(["catalog", "show", "--gpu", "L4"])
+    assert code == 0 and "warning" not in err
+
+
+def test_show_issues_lists_the_build_log(cli: Cli) -> None:
+    code, out, _ = cli(["catalog", "show", "--issues", "--json"])
+    assert code == 0
+    data = json.loads(out)
+    assert data["counts"] == {k: v for k, v in data["meta"]["checks"].items() if v}
+    code, out, _ = cli(["catalog", "show", "--issues", "--cloud", "gcp", "--region",
+                        "us-central1", "--gpu", "a3-highgpu-8g", "--json"])
+    found = json.loads(out)["issues"]
+    assert [(i["check"], i["action"]) for i in found] == [("outlier", "kept with a note")]
+    code, out, _ = cli(["catalog", "show", "--issues", "--limit", "5"])
+    assert code == 0 and "catalog issues" in out and "duplicate" in out
+
+
+def test_live_refresh_offline_is_one_clear_line(user_dir: Path, cli: Cli) -> None:
+    code, out, err = cli(["catalog", "refresh", "--cloud", "aws"])
     assert code == 2 and out == ""
-    first = err.splitlines()[0]
-    assert first.startswith("error: live price sources unreachable (AWS Price List:")
-    assert "--from-dir" in err
-    assert not target.exists()
+    assert err.splitlines()[0].startswith("error: live price sources unreachable (AWS Price "
+                                          "List:")
+    assert "--from-dir" in err and len(err.splitlines()) == 2
+    code, out, err = cli(["catalog", "refresh", "--cloud", "gcp"])
+    assert code == 2 and out == ""
+    assert err.splitlines()[0].startswith("error: live price sources unreachable (GCP Cloud "
+                                          "Billing Catalog:")
+    assert not user_dir.exists()
+    code, _, err = cli(["catalog", "refresh", "--cloud", "azure"])
+    assert code == 2 and "--cloud: unknown source 'azure'" in err
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="shared SkyPilot catalog snapshot not present")
-def test_refresh_from_dir_rebuilds_the_embedded_table(tmp_path: Path, cli: Cli) -> None:
-    target = tmp_path / "prices.csv"
-    code, out, _ = cli(["catalog", "refresh", "--from-dir", str(SHARED), "--output",
-                        str(target), "--source", "skypilot-catalog/v7", "--as-of",
-                        "2026-11-25", "--json"])
+@pytest.mark.skipif(not V8.is_dir(), reason="shared SkyPilot v8 catalog snapshot not present")
+def test_refresh_from_dir_goes_to_the_user_directory_and_takes_over(
+        user_dir: Path, cli: Cli) -> None:
+    code, out, _ = cli(["catalog", "refresh", "--from-dir", str(V8), "--source",
+                        "skypilot-catalog/v8", "--as-of", "2026-12-01", "--json"])
     assert code == 0
     summary = json.loads(out)
+    assert summary["output"] == str(user_dir / "prices.csv")
     assert set(summary["clouds"]) == {"aws", "gcp", "lambda", "nebius"}
-    rebuilt = pd.read_csv(target)
-    embedded = load_prices()
-    assert len(rebuilt) == len(embedded) == summary["rows"]
-    keys = ["cloud", "instance_type", "region"]
-    merged = rebuilt.merge(embedded, on=keys, suffixes=("_new", "_old"))
-    assert len(merged) == len(embedded)
-    assert (merged["price_usd_hr_new"] - merged["price_usd_hr_old"]).abs().max() < 1e-3
-    meta = json.loads((tmp_path / "prices.meta.json").read_text())
-    assert meta["source"] == "skypilot-catalog/v7" and meta["as_of"] == "2026-11-25"
+    assert summary["checks"]["duplicate"] == 154
+    rebuilt = pd.read_csv(user_dir / "prices.csv", dtype={"note": str})
+    shipped = pd.read_csv(PRICES_CSV, dtype={"note": str})
+    pd.testing.assert_frame_equal(rebuilt, shipped)
+    assert (user_dir / "prices.build-log.csv").is_file()
+    assert json.loads((user_dir / "prices.meta.json").read_text())["source"] == (
+        "skypilot-catalog/v8")
+    assert not PRICES_CSV.with_name("prices.csv.tmp").exists()
+    # The user table now answers: relabel it and see the label in `catalog show`.
+    rebuilt["source"] = "refreshed-by-user"
+    rebuilt.to_csv(user_dir / "prices.csv", index=False)
+    from ailab.costs.catalog import clear_cache
+
+    clear_cache()
+    code, out, _ = cli(["catalog", "show", "--gpu", "L4", "--cloud", "gcp", "--json"])
+    assert {r["source"] for r in json.loads(out)["rows"]} == {"refreshed-by-user"}
+    clear_cache()
+    assert set(load_prices(PRICES_CSV)["source"]) == {"skypilot-catalog/v8"}
 
 
-def test_refresh_from_missing_dir(tmp_path: Path, cli: Cli) -> None:
-    code, _, err = cli(["catalog", "refresh", "--from-dir", str(tmp_path / "nope"),
-                        "--output", str(tmp_path / "p.csv")])
-    assert code == 2 and "is not a directory" in err
+def test_refresh_from_missing_dir(tmp_path: Path, user_dir: Path, cli: Cli) -> None:
+    code, _, err = cli(["catalog", "refresh", "--from-dir", str(tmp_path / "nope")])
+    assert code == 2 and "--from-dir: " in err and "is not a directory" in err
     (tmp_path / "empty").mkdir()
     code, _, err = cli(["catalog", "refresh", "--from-dir", str(tmp_path / "empty"),
                         "--output", str(tmp_path / "p.csv")])
     assert code == 2 and "no SkyPilot catalog files" in err
-    assert not (tmp_path / "p.csv").exists()
+    assert not (tmp_path / "p.csv").exists() and not user_dir.exists()

@@ -32,6 +32,7 @@ COMMANDS: list[tuple[str, list[str]]] = [
                           str(EXAMPLES / "storage" / "training-data-s3.yaml"), "--json"]),
     ("compare", ["compare", str(EXAMPLES / "plans" / "llm-pretraining-h100.yaml"), "--json"]),
     ("catalog", ["catalog", "show", "--gpu", "H100", "--json"]),
+    ("catalog-issues", ["catalog", "show", "--issues", "--json"]),
     ("accelerators", ["catalog", "accelerators", "--format", "json"]),
     ("policy-rules", ["policy", "list", "--json"]),
     ("workloads", ["workloads", "--json"]),

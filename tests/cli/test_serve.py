@@ -100,7 +100,7 @@ def test_bad_csv_one_line(tmp_path: Path, cli: Cli) -> None:
 
 def test_no_spot_market_one_line(tmp_path: Path, cli: Cli) -> None:
     path = tmp_path / "s.yaml"
-    path.write_text("cloud: aws\nregion: us-west-1\ninstance_type: p5en.48xlarge\n"
+    path.write_text("cloud: aws\nregion: us-east-1\ninstance_type: p5.4xlarge\n"
                     "replica: {requests_per_s: 1}\ndemand: {requests_per_s: [1]}\n"
                     "spot: {share: 0.5}\n")
     code, _, err = cli(["estimate", "serve", str(path)])

@@ -23,12 +23,12 @@ def test_examples_json_contract(example: Path, cli: Cli) -> None:
     assert code == 0, err
     data = json.loads(out)
     months = yaml.safe_load(example.read_text())["months"]
-    for pol in data["policies"]:
+    for pol in data["tierings"]:
         assert {"name", "total_usd", "monthly_usd"} <= set(pol)
         assert len(pol["monthly_usd"]) == months
         assert pol["total_usd"] == pytest.approx(sum(pol["monthly_usd"]), abs=0.01 * months)
     rec = data["recommended"]
-    assert rec["total_usd"] == min(p["total_usd"] for p in data["policies"])
+    assert rec["total_usd"] == min(p["total_usd"] for p in data["tierings"])
     config = yaml.safe_load(rec["config_yaml"])["config"]
     assert config["ailab:bucketTiering"] in {"lifecycle", "intelligent-tiering", "autoclass",
                                              "none"}

@@ -31,7 +31,9 @@ def test_refresh_writes_the_user_data_folder_and_is_used_from_then_on(
         assert catalog.prices_path() == written
         assert catalog.catalog_meta()["source"] == "refreshed-for-test"
         code, out, _ = cli(["catalog", "show", "--gpu", "H100", "--json"])
-        assert code == 0 and json.loads(out)["meta"]["as_of"] == "2026-11-30"
+        tables = {t["table"]: t for t in json.loads(out)["price_tables"]}
+        assert code == 0 and tables["gpu-catalog"]["as_of"] == "2026-11-30"
+        assert {r["as_of"] for r in json.loads(out)["rows"]} == {"2026-11-30"}
     finally:
         catalog.clear_cache()
     monkeypatch.setenv("AILAB_DATA_DIR", str(tmp_path / "elsewhere"))

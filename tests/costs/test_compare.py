@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from ailab.core.errors import EstimateError, InputFileError
+from ailab.costs.catalog import find_price
 from ailab.costs.compare import compare, demand_profile, load_plan, spot_overhead
 from tests.support import EXAMPLES
 
@@ -47,8 +48,9 @@ def test_examples_rank_all_three_kinds(name: str) -> None:
 def test_cloud_plan_by_hand(tmp_path: Path) -> None:
     result = compare(load_plan(write(tmp_path, small_plan())))
     (only,) = result["plans"]
-    # p5.48xlarge us-east-1 on-demand 98.32 USD/h for 8 GPUs = 12.29 per GPU-hour
-    assert only["monthly_usd"] == pytest.approx([5840 * 12.29] * 3)
+    # p5.48xlarge us-east-1 on-demand for 8 GPUs (55.04 USD/h in the v8 snapshot) per GPU-hour
+    per_gpu_hour = find_price("aws", "p5.48xlarge", "us-east-1").price_usd_hr / 8  # type: ignore
+    assert only["monthly_usd"] == pytest.approx([5840 * per_gpu_hour] * 3)
     assert only["details"]["source"] and only["details"]["as_of"]
 
 

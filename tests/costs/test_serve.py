@@ -152,11 +152,11 @@ def test_preemption_reduces_serving_capacity() -> None:
 
 
 def test_no_spot_market_is_a_clear_error() -> None:
-    sc = scenario(region="us-west-1", instance_type="p5en.48xlarge", spot={"share": 0.5})
-    assert find_price("aws", "p5en.48xlarge", "us-west-1").spot_usd_hr is None  # type: ignore
+    sc = scenario(region="us-east-1", instance_type="p5.4xlarge", spot={"share": 0.5})
+    assert find_price("aws", "p5.4xlarge", "us-east-1").spot_usd_hr is None  # type: ignore
     with pytest.raises(EstimateError, match="no spot market"):
         estimate_serve(sc, np.array([1.0]))
-    res = estimate_serve(scenario(region="us-west-1", instance_type="p5en.48xlarge"),
+    res = estimate_serve(scenario(region="us-east-1", instance_type="p5.4xlarge"),
                          np.array([1.0]))
     assert [p.name for p in res.policies] == ["fixed-peak", "autoscaled"]
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ailab.costs.storage import candidate_lifecycles, estimate_storage, simulate_policy
+from ailab.costs.storage import candidate_lifecycles, estimate_storage, simulate_tiering
 from ailab.costs.storage_scenario import KB_PER_GB, Lifecycle, StorageScenario
 
 GIB_KB = KB_PER_GB  # a 1 GiB object, so per-object GB is exactly 1
@@ -24,19 +24,19 @@ def scenario(**kw: Any) -> StorageScenario:
     return StorageScenario.model_validate(base)
 
 
-def policy(sc: StorageScenario, name: str) -> Any:
-    return next(p for p in estimate_storage(sc).policies if p.name == name)
+def tiering(sc: StorageScenario, name: str) -> Any:
+    return next(p for p in estimate_storage(sc).tierings if p.name == name)
 
 
 def lifecycle_result(sc: StorageScenario, **days: int) -> Any:
     from ailab.costs.storage_sim import Sim
 
-    return simulate_policy(Sim(sc), "lifecycle", Lifecycle.model_validate(days))
+    return simulate_tiering(Sim(sc), "lifecycle", Lifecycle.model_validate(days))
 
 
 def test_standard_hand_computed() -> None:
     sc = scenario()
-    std = policy(sc, "standard")
+    std = tiering(sc, "standard")
     # 1000 GiB at $0.023 for 3 months + 1000 PUTs at $0.005/1000
     assert std.monthly_usd == pytest.approx([23.005, 23.0, 23.0])
     assert std.breakdown["requests"] == pytest.approx(0.005)
@@ -85,7 +85,7 @@ def test_minimum_billable_size_128kb() -> None:
 def test_s3_default_keeps_objects_under_128kb_in_standard() -> None:
     sc = scenario(objects=1e6, mean_object_kb=64, months=6)
     res = lifecycle_result(sc, ia_days=30, glacier_ir_days=90)
-    assert res.monthly_usd == pytest.approx(policy(sc, "standard").monthly_usd)
+    assert res.monthly_usd == pytest.approx(tiering(sc, "standard").monthly_usd)
     assert res.breakdown["transition"] == 0
 
 
@@ -93,7 +93,7 @@ def test_small_objects_pay_more_when_forced_to_transition() -> None:
     """Below break-even size the per-object fee outweighs the storage saving."""
     sc = scenario(objects=1e6, mean_object_kb=4, months=12, lifecycle_small_objects=True)
     res = lifecycle_result(sc, glacier_ir_days=30)
-    assert res.total_usd > policy(sc, "standard").total_usd
+    assert res.total_usd > tiering(sc, "standard").total_usd
 
 
 def test_archive_overhead_40kb() -> None:
@@ -115,7 +115,7 @@ def test_retrieval_per_gb() -> None:
 def test_intelligent_tiering_monitoring_and_tiers() -> None:
     n, kb = 1_000_000, 256
     sc = scenario(objects=n, mean_object_kb=kb, months=4)
-    it = policy(sc, "intelligent-tiering")
+    it = tiering(sc, "intelligent-tiering")
     # monitoring $0.0025 per 1000 objects per month; one lifecycle move into IT ($0.01/1000)
     assert it.breakdown["monitoring"] == pytest.approx(4 * n * 0.0025 / 1000)
     assert it.breakdown["transition"] == pytest.approx(n * 0.01 / 1000)
@@ -125,26 +125,26 @@ def test_intelligent_tiering_monitoring_and_tiers() -> None:
 
 def test_intelligent_tiering_small_objects_not_monitored() -> None:
     sc = scenario(objects=1e6, mean_object_kb=100, months=4)
-    it = policy(sc, "intelligent-tiering")
+    it = tiering(sc, "intelligent-tiering")
     assert it.breakdown["monitoring"] == 0
-    assert it.monthly_usd == pytest.approx(policy(sc, "standard").monthly_usd)
+    assert it.monthly_usd == pytest.approx(tiering(sc, "standard").monthly_usd)
 
 
 def test_reads_bring_objects_back_to_frequent() -> None:
     every_month = [{"after_days": 0, "read_fraction": 1.0}]
     sc = scenario(objects=1e6, mean_object_kb=256, months=4, access=every_month)
-    it = policy(sc, "intelligent-tiering")
-    assert it.breakdown["storage"] == pytest.approx(policy(sc, "standard").breakdown["storage"])
+    it = tiering(sc, "intelligent-tiering")
+    assert it.breakdown["storage"] == pytest.approx(tiering(sc, "standard").breakdown["storage"])
 
 
 def test_autoclass_management_fee_and_small_objects() -> None:
     gcs = {"cloud": "gcp", "region": "us-central1", "months": 2}
-    big = policy(scenario(objects=1e6, mean_object_kb=256, **gcs), "autoclass (nearline terminal)")
+    big = tiering(scenario(objects=1e6, mean_object_kb=256, **gcs), "autoclass (nearline terminal)")
     assert big.breakdown["monitoring"] == pytest.approx(2 * 1e6 * 0.0025 / 1000)
     assert big.breakdown["retrieval"] == 0 and big.breakdown["early_deletion"] == 0
     gb = 1e6 * 256 / KB_PER_GB
     assert big.breakdown["storage"] == pytest.approx(gb * (0.020 + 0.010))
-    small = policy(scenario(objects=1e6, mean_object_kb=64, **gcs),
+    small = tiering(scenario(objects=1e6, mean_object_kb=64, **gcs),
                    "autoclass (nearline terminal)")
     assert small.breakdown["monitoring"] == 0
 
@@ -153,8 +153,8 @@ def test_recommendation_and_stack_config() -> None:
     access = [{"after_days": 0, "read_fraction": 1.0}, {"after_days": 30, "read_fraction": 0.0}]
     sc = scenario(months=24, access=access, search_lifecycles=True)
     est = estimate_storage(sc)
-    best = est.recommended_policy
-    assert best.total_usd == min(p.total_usd for p in est.policies)
+    best = est.recommended_tiering
+    assert best.total_usd == min(p.total_usd for p in est.tierings)
     assert best.kind == "lifecycle"
     snippet = est.config_yaml()
     assert snippet.startswith("config:\n  ailab:bucketTiering: lifecycle\n")
@@ -166,7 +166,7 @@ def test_recommendation_and_stack_config() -> None:
 
 def test_growth_adds_cohorts() -> None:
     sc = scenario(new_objects_per_month=1000, months=3)
-    assert policy(sc, "standard").monthly_usd == pytest.approx([23.005, 46.005, 69.005])
+    assert tiering(sc, "standard").monthly_usd == pytest.approx([23.005, 46.005, 69.005])
 
 
 def test_candidate_grid_is_valid() -> None:
@@ -204,4 +204,4 @@ def test_colder_lifecycle_never_dearer_without_reads(
     sc = scenario(cloud=cloud, region=region, months=months, mean_object_kb=size_kb,
                   growth_per_month=growth, access=access)
     res = lifecycle_result(sc, **{field: days})
-    assert res.total_usd <= policy(sc, "standard").total_usd + 1e-9
+    assert res.total_usd <= tiering(sc, "standard").total_usd + 1e-9

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import re
+from pathlib import Path
 
 import pytest
 
 from ailab.core.errors import CatalogError
+from ailab.costs import freshness
 from ailab.costs import storage_prices as sp
+from ailab.costs.service_prices import SERVICE_PRICES_CSV
+from ailab.janitor.prices import address_monthly
 
 STACK_REGIONS = {"aws": ("us-east-1", "us-west-2"), "gcp": ("us-central1", "europe-west4")}
 
@@ -22,6 +26,7 @@ def test_every_row_has_source_url_and_date() -> None:
                         row["source"]), row
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["as_of"]), row
         assert float(row["value"]) >= 0 and row["unit"]
+        assert row["confidence"] in ("confirmed", "uncertain") and row["evidence"], row
 
 
 @pytest.mark.parametrize("cloud,kinds", [
@@ -112,3 +117,61 @@ def test_unknown_names_list_the_valid_ones(args: tuple[str, ...], needle: str) -
 def test_bad_transfer_destination() -> None:
     with pytest.raises(CatalogError, match="<cloud>:<region>"):
         sp.transfer_price("aws", "us-east-1", "moon")
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_each_price_is_written_once_across_the_tables() -> None:
+    """One source per fact: no (cloud, region, service, kind, component, tier) twice, and
+    the public IPv4 price in one row of one table (the janitor reads it from there)."""
+    seen: set[tuple[str, ...]] = set()
+    for path in (sp.STORAGE_PRICES_CSV, SERVICE_PRICES_CSV):
+        for row in _rows(path):
+            for region in row["regions"].split(";"):
+                key = (row["cloud"], region, row["service"], row["kind"], row["component"],
+                       row.get("tier_up_to", ""))
+                assert key not in seen, key
+                seen.add(key)
+    ipv4 = [r for path in (sp.STORAGE_PRICES_CSV, SERVICE_PRICES_CSV) for r in _rows(path)
+            if r["kind"] == "public-ipv4"]
+    assert len(ipv4) == 1 and ipv4[0]["confidence"] == "confirmed"
+    usd, source = address_monthly("us-east-1")
+    assert usd == pytest.approx(float(ipv4[0]["value"]) * 730)
+    assert ipv4[0]["as_of"] in source
+
+
+def test_corrected_rows_match_the_independent_sources() -> None:
+    """Values settled in the research notes (service_prices.md): S3 Glacier Flexible standard
+    restore requests 0.05 per 1,000 (offer file RestoreObject 0.00005 per request; Infracost's
+    0.03 is the vault upload SKU), Deep Archive 0.10, GCS regional Coldline class A 0.02 per
+    1,000 (a 2026 billing export: 0.04 multi-region = 2x regional)."""
+    glacier = sp.object_price("aws", "us-east-1", "GLACIER", "get")
+    assert (glacier.value, glacier.unit, glacier.uncertain) == (0.05, "USD/1000 requests", False)
+    assert sp.object_price("aws", "us-east-1", "DEEP_ARCHIVE", "get").value == 0.1
+    assert sp.object_price("aws", "us-east-1", "GLACIER", "put").value == 0.03
+    coldline = sp.object_price("gcp", "us-central1", "COLDLINE", "put")
+    assert (coldline.value, coldline.uncertain) == (0.02, False)
+    assert sp.object_price("gcp", "us-central1", "COLDLINE", "get").uncertain
+    assert sp.file_price("aws", "us-east-1", "efs-ia").value == 0.016
+
+
+def test_uncertain_rows_say_so_in_every_quote() -> None:
+    lustre = sp.file_price("aws", "us-east-1", "fsx-lustre-persistent2-250")
+    assert lustre.uncertain and lustre.as_dict()["uncertain"] is True
+    assert not sp.block_price("aws", "us-east-1", "gp3").uncertain
+    uncertain = [r for r in _rows(sp.STORAGE_PRICES_CSV) if r["confidence"] == "uncertain"]
+    assert uncertain and all(r["evidence"] for r in uncertain)
+
+
+def test_tables_register_their_dates() -> None:
+    keys = {t.key for t in freshness.tables()}
+    assert {"gpu-catalog", "storage-prices", "stack-service-prices"} <= keys
+    storage = next(t for t in freshness.tables() if t.key == "storage-prices")
+    oldest = min(r["as_of"] for r in _rows(sp.STORAGE_PRICES_CSV))
+    assert storage.as_of().isoformat() == oldest
+    freshness.reset()
+    sp.block_price("aws", "us-east-1", "gp3")
+    assert [t.key for t in freshness.used()] == ["storage-prices"]

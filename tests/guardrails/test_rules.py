@@ -35,11 +35,13 @@ def ec2(name: str = "vm", **props: Any) -> Res:
     return r(tokens.AWS_EC2_INSTANCE, name, **{**base, **props})
 
 
-def alarm(instance: str = "vm") -> Res:
+def alarm(instance: str = "vm", namespace: str = "CWAgent",
+          metric: str = "nvidia_smi_utilization_gpu") -> Res:
     return r(tokens.AWS_CLOUDWATCH_METRIC_ALARM, f"{instance}-idle",
              deps={"dimensions": {instance}},
              alarmActions=["arn:aws:automate:us-east-1:ec2:stop"],
-             dimensions={"InstanceId": f"{instance}-id"})
+             dimensions={"InstanceId": f"{instance}-id"}, namespace=namespace,
+             metricName=metric)
 
 
 def budget() -> Res:
@@ -243,6 +245,11 @@ CASES: dict[str, list[tuple[str, list[Res], list[Res]]]] = {
     ],
     "gpu-auto-stop": [
         ("ec2", [ec2()], [ec2(), alarm()]),
+        ("cpu-only-alarm", [ec2(), alarm(namespace="AWS/EC2", metric="CPUUtilization")],
+         [ec2(), alarm()]),
+        ("watchdog", [ec2(tags={**TAGS, "ailab:idle-minutes": "0"})],
+         [ec2(tags={**TAGS, "ailab:idle-minutes": "60", "ailab:idle-gpu-percent": "10",
+                    "ailab:idle-cpu-percent": "20"})]),
         ("gce", [gce(metadata={"enable-oslogin": "TRUE", "ailab-idle-minutes": "0"})],
          [gce()]),
     ],

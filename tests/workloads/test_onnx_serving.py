@@ -101,8 +101,10 @@ def url(repo: Path) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    # loop="asyncio": uvicorn's default installs uvloop's event-loop policy process-wide,
+    # which later Pulumi previews in the same test process cannot run under.
     server = uvicorn.Server(uvicorn.Config(create_app(repo), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+                                           log_level="warning", loop="asyncio"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

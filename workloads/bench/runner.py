@@ -20,14 +20,13 @@ import numpy as np
 from ailab.workloads.bench import hardware
 from ailab.workloads.bench import numpy_models as npm
 from ailab.workloads.bench.results import BenchResults, Hardware, ModelResult, Software
-
-CNN_EPOCH_EXAMPLES = 60_000
-GPT_EPOCH_TOKENS = 2**24
-GPT_PRESETS: dict[str, npm.GptConfig] = {
-    "tiny": npm.GptConfig(vocab=256, seq_len=64, d_model=64, heads=4, layers=2),
-    "small": npm.GptConfig(vocab=4096, seq_len=256, d_model=256, heads=4, layers=4),
-    "gpt2": npm.GptConfig(vocab=50304, seq_len=1024, d_model=768, heads=12, layers=12),
-}
+from ailab.workloads.bench.synthetic import (  # noqa: F401 - re-exported names
+    CNN_EPOCH_EXAMPLES,
+    GPT_EPOCH_TOKENS,
+    GPT_PRESETS,
+    cnn_batches,
+    gpt_batches,
+)
 
 
 @dataclass(frozen=True)
@@ -42,32 +41,6 @@ class BenchConfig:
     gpt_preset: str | None = None  # default: tiny (numpy/cpu), gpt2 (accelerators)
     seed: int = 0
     instance_type: str | None = None
-
-
-def cnn_batches(cfg: npm.CnnConfig, batch: int, rng: np.random.Generator
-                ) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
-    teacher = rng.standard_normal((cfg.size * cfg.size, cfg.classes)).astype(np.float32)
-
-    def draw() -> tuple[np.ndarray, np.ndarray]:
-        x = rng.random((batch, 1, cfg.size, cfg.size), dtype=np.float32)
-        y = np.argmax((x.reshape(batch, -1) - 0.5) @ teacher, axis=1)
-        return x, y
-
-    return draw
-
-
-def gpt_batches(cfg: npm.GptConfig, batch: int, rng: np.random.Generator
-                ) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
-    nxt = rng.integers(0, cfg.vocab, size=(cfg.vocab, 4))  # 4 possible successors per token
-
-    def draw() -> tuple[np.ndarray, np.ndarray]:
-        seq = np.empty((batch, cfg.seq_len + 1), dtype=np.int64)
-        seq[:, 0] = rng.integers(0, cfg.vocab, batch)
-        for t in range(cfg.seq_len):
-            seq[:, t + 1] = nxt[seq[:, t], rng.integers(0, 4, batch)]
-        return seq[:, :-1], seq[:, 1:]
-
-    return draw
 
 
 def _timed(step: Callable[[], float], steps: int, warmup: int,

@@ -13,6 +13,10 @@ PORT="${AILAB_MASTER_PORT:-29500}"
 CKPT="${AILAB_CKPT_DIR:-/checkpoints/${AILAB_RUN_NAME:-train}}"
 SCRIPT=workloads/scripts/train_ddp.py
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"  # the script imports the workloads package
+if [ "${FI_PROVIDER:-}" = "efa" ] && [ -d /opt/amazon/efa/lib ]; then
+  # libfabric and aws-ofi-nccl of the Deep Learning AMI (mounted from the host on a pool)
+  export LD_LIBRARY_PATH="/opt/amazon/efa/lib:/opt/amazon/ofi-nccl/lib:${LD_LIBRARY_PATH:-}"
+fi
 ARGS=(--steps "${AILAB_STEPS:-1000}" --ckpt-dir "$CKPT" --ckpt-every "${AILAB_CKPT_EVERY:-100}")
 
 case "${AILAB_LAUNCHER:-torchrun}" in

@@ -15,13 +15,27 @@ class Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class PriceTable(Open):
+    """A price table a command read, with its date (``costs.freshness``)."""
+
+    table: str
+    name: str
+    as_of: str
+    age_days: int
+    stale: bool = Field(description="Older than 30 days: the command warned on stderr.")
+    refresh: str = Field(description="How to refresh it.")
+
+
 class Envelope(Open):
-    """Every ``--json`` document starts with these four fields."""
+    """Every ``--json`` document starts with these four fields (and ``price_tables``
+    when prices were read)."""
 
     schema_: str = Field(alias="schema", description="Document name: the schema file's stem.")
     schema_version: int = Field(description="Bumped on incompatible changes only.")
     generated_at: datetime = Field(description="When the command ran (UTC, ISO 8601).")
     currency: Literal["USD"] = Field(description="Currency of every money field.")
+    price_tables: list[PriceTable] | None = Field(
+        None, description="Every price table the command used, with its date and age.")
 
 
 class Quote(Open):

@@ -59,7 +59,7 @@ class EstimateServe(Envelope):
     timeline: dict[str, Any]
 
 
-class StoragePolicy(Open):
+class StorageTiering(Open):
     name: str
     kind: str
     total_usd: float
@@ -83,7 +83,7 @@ class EstimateStorage(Envelope):
     cloud: Literal["aws", "gcp"]
     region: str
     months: int
-    policies: list[StoragePolicy]
+    tierings: list[StorageTiering]
     recommended: Recommended
     prices: dict[str, Quote]
 
@@ -139,6 +139,24 @@ class Catalog(Envelope):
     rows: list[CatalogRow]
 
 
+class CatalogIssue(Open):
+    check: str
+    cloud: str
+    instance_type: str
+    region: str
+    zone: str
+    detail: str
+    action: str
+
+
+class CatalogIssues(Envelope):
+    """``ailab catalog show --issues --json``: what the checks found building the table."""
+
+    meta: dict[str, Any]
+    counts: dict[str, int]
+    issues: list[CatalogIssue]
+
+
 class Accelerator(Open):
     name: str
     peak_bf16_tflops: float
@@ -161,7 +179,8 @@ class CatalogRefresh(Envelope):
     rows: int
     clouds: dict[str, int]
     sources: list[str]
-    as_of: list[str]
+    as_of: list[str] = Field(description="Oldest and newest row date.")
+    checks: dict[str, int] = Field(description="What the catalog checks found, by check.")
 
 
 class BenchRow(Open):

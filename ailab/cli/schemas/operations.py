@@ -85,6 +85,14 @@ class Launch(Envelope):
     instance_type: str | None
     hourly_usd: float | None
     spot: bool | None
+    pricing: dict[str, Any] = Field(description="Where the price comes from, and which "
+                                    "catalog SkyPilot prices with.")
+    stack_facts: str | None = Field(description="Where the stack's machines and network "
+                                    "came from (outputs file or offline preview).")
+    launch: dict[str, Any] | None = Field(description="The launch plan: target, infra, "
+                                          "SkyPilot config layer, node pools.")
+    efa: dict[str, Any] | None
+    mounts: list[dict[str, Any]]
     notes: list[str]
     valid: bool
     task_yaml: str

@@ -14,22 +14,24 @@ H = 730.0
 
 
 def test_one_more_pool_node_costs_exactly_one_spot_node(preview: Any, rows: Any) -> None:
-    base = price_inventory(preview("aws-spot-pool").to_json())
-    more = price_inventory(preview("aws-spot-pool", {"ailab:poolDesired": 3}).to_json())
+    base = price_inventory(preview("aws-spot-pool"))
+    more = price_inventory(preview("aws-spot-pool", {"ailab:poolDesired": 3}))
     diff = diff_costs(base, more)
-    node = (rows.instance("aws", "g5.xlarge", "us-west-2", spot=True) * H   # base covers 1 OD
+    pool = ["g5.xlarge", "g5.2xlarge", "g6.xlarge", "g6.2xlarge", "g6e.xlarge"]
+    cheapest_spot = min(rows.instance("aws", t, "us-west-2", spot=True) for t in pool)
+    node = (cheapest_spot * H   # the base capacity covers the 1 on-demand node
             + 200 * rows.storage_price("aws", "us-west-2", "block", "gp3"))
     assert diff.total_delta_usd == pytest.approx(node, rel=1e-12)
     assert [d.name for d in diff.changed()] == ["aws-spot-pool-pool-asg"]
 
 
 def test_one_more_cluster_node_adds_its_instance_and_alarm(preview: Any, rows: Any) -> None:
-    base = price_inventory(preview("aws-h100-cluster").to_json())
-    more = price_inventory(preview("aws-h100-cluster", {"ailab:clusterNodes": 3}).to_json())
+    base = price_inventory(preview("aws-h100-cluster"))
+    more = price_inventory(preview("aws-h100-cluster", {"ailab:clusterNodes": 3}))
     diff = diff_costs(base, more)
     node = (rows.instance("aws", "p5.48xlarge", "us-east-1") * H
             + 500 * rows.storage_price("aws", "us-east-1", "block", "gp3"))
-    alarm = rows.extra_price("aws", "us-east-1", "monitoring", "metric-alarm", "month")
+    alarm = rows.extra_price("aws", "us-east-1", "monitoring", "metric-alarm", "standard")
     changed = {d.name: d for d in diff.changed()}
     assert set(changed) == {"aws-h100-cluster-cluster-node-2", "aws-h100-cluster-autostop-2"}
     assert changed["aws-h100-cluster-cluster-node-2"].delta_usd == pytest.approx(node)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ailab.core.errors import InputFileError
-from ailab.costs.pulumi_preview_json import load_preview, preview_documents, split_urn
+from ailab.costs.pulumi_preview_json import load_preview, preview_inventories, split_urn
 from ailab.costs.stack_pricing import diff_costs, price_inventory
 from ailab.costs.stack_pricing.registry import usage_fields_for
 from ailab.costs.usage import check_usage, load_usage, parse_usage
@@ -21,19 +21,32 @@ H = 730.0
 
 
 def test_usage_fills_in_usage_dependent_lines(preview: Any, rows: Any) -> None:
-    inventory = preview("aws-gpu-lab").to_json()
+    inventory = preview("aws-gpu-lab")
     usage = load_usage(USAGE_FILES / "aws-gpu-lab.yaml")
-    check_usage(usage, "u.yaml", inventory["resources"], usage_fields_for)
+    check_usage(usage, "u.yaml", inventory.resources, usage_fields_for)
     cost = price_inventory(inventory, usage)
     region = "us-east-1"
     bucket = cost.line("aws-gpu-lab-data-bucket")
     egress = rows.storage_price("aws", region, "transfer", "internet", "egress")  # first tier
+    standard = rows.storage_price("aws", region, "object", "STANDARD")
     assert bucket.status == "priced"
     assert bucket.monthly_usd == pytest.approx(
-        800 * rows.storage_price("aws", region, "object", "STANDARD")
+        800 * standard
         + 2000 * rows.storage_price("aws", region, "object", "STANDARD", "get")
         + 100 * rows.storage_price("aws", region, "object", "STANDARD", "put")
-        + 50 * egress)
+        + 50 * egress
+        # lifecycle transitions (per 1,000 objects, at the target class) and noncurrent GB
+        + 20 * rows.storage_price("aws", region, "object", "STANDARD_IA", "transition")
+        + 10 * rows.storage_price("aws", region, "object", "GLACIER_IR", "transition")
+        + 40 * standard)
+    efs = cost.line("aws-gpu-lab-fs-efs")
+    assert efs.monthly_usd == pytest.approx(
+        100 * rows.storage_price("aws", region, "file", "efs-standard")
+        + 300 * rows.storage_price("aws", region, "file", "efs-ia")
+        + 20 * rows.storage_price("aws", region, "file", "efs-ia", "read")
+        + 30 * rows.storage_price("aws", region, "file", "efs-ia", "write")
+        + 150 * rows.storage_price("aws", region, "file", "efs-elastic-throughput", "read")
+        + 60 * rows.storage_price("aws", region, "file", "efs-elastic-throughput", "write"))
     node = cost.line("aws-gpu-lab-gpu-0")
     assert node.hours_per_month == 160 and node.hours_basis == "usage file"
     assert node.monthly_usd == pytest.approx(
@@ -59,7 +72,7 @@ def test_usage_schema_errors_name_the_field(data: Any, field: str, problem: str)
 
 
 def test_usage_names_and_fields_are_checked_against_the_stack(preview: Any) -> None:
-    resources = preview("aws-gpu-lab").to_json()["resources"]
+    resources = preview("aws-gpu-lab").resources
     with pytest.raises(InputFileError, match="no resource of that name") as err:
         check_usage({"aws-gpu-lab-bucket": {"stored_gb": 1}}, "u.yaml", resources,
                     usage_fields_for)
@@ -72,7 +85,7 @@ def test_usage_names_and_fields_are_checked_against_the_stack(preview: Any) -> N
 
 @pytest.mark.parametrize("path", sorted(USAGE_FILES.glob("*.yaml")), ids=lambda p: p.stem)
 def test_example_usage_files_fit_their_stacks(path: Path, preview: Any) -> None:
-    resources = preview(path.stem).to_json()["resources"]
+    resources = preview(path.stem).resources
     check_usage(load_usage(path), str(path), resources, usage_fields_for)
 
 
@@ -84,10 +97,10 @@ def test_urn_parts() -> None:
 def test_pulumi_preview_create_is_priced(rows: Any) -> None:
     docs = load_preview(FIXTURES / "pulumi-preview-create.json")
     after = docs.after
-    assert (after["stack"], after["cloud"], after["region"]) == ("dev", "aws", "us-east-1")
-    names = {r["name"] for r in after["resources"]}
+    assert (after.stack, after.cloud, after.region) == ("dev", "aws", "us-east-1")
+    names = {r.name for r in after.resources}
     assert "default-vpc" not in names and "gpu-box-dev" not in names  # read / root stack
-    assert docs.before["resources"] == []
+    assert docs.before.resources == []
     cost = price_inventory(after)
     region = "us-east-1"
     gp3 = rows.storage_price("aws", region, "block", "gp3")
@@ -138,5 +151,5 @@ def test_bad_preview_files_are_one_line_errors(tmp_path: Path, text: str, field:
 def test_missing_region_asks_for_one() -> None:
     data = json.loads((FIXTURES / "pulumi-preview-update.json").read_text())
     data["config"] = {}
-    docs = preview_documents(data, "p.json", region="us-west-2")
-    assert docs.after["region"] == "us-west-2"
+    docs = preview_inventories(data, "p.json", region="us-west-2")
+    assert docs.after.region == "us-west-2"

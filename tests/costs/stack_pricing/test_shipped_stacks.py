@@ -20,7 +20,7 @@ def aws_gpu_lab(r: Any) -> float:
             + 200 * gp3                                            # rootVolumeGb
             + r.extra_price("aws", region, "network", "public-ipv4", "hour") * H  # publicIp
             + 500 * gp3                           # data volume; 3000 IOPS/125 MiBps included
-            + r.extra_price("aws", region, "monitoring", "metric-alarm", "month"))  # auto-stop
+            + r.extra_price("aws", region, "monitoring", "metric-alarm", "standard"))  # 1 metric
 
 
 def aws_h100_cluster(r: Any) -> float:
@@ -31,7 +31,7 @@ def aws_h100_cluster(r: Any) -> float:
             + 2400 * r.storage_price("aws", region, "file", "fsx-lustre-persistent2-250")
             + r.storage_price("aws", region, "network", "nat-gateway", "hour") * H
             + r.extra_price("aws", region, "network", "public-ipv4", "hour") * H  # NAT EIP
-            + 2 * r.extra_price("aws", region, "monitoring", "metric-alarm", "month"))
+            + 2 * r.extra_price("aws", region, "monitoring", "metric-alarm", "standard"))
 
 
 def aws_spot_pool(r: Any) -> float:
@@ -45,27 +45,37 @@ def aws_spot_pool(r: Any) -> float:
             + r.extra_price("aws", region, "network", "public-ipv4", "hour") * H)
 
 
+def nat_ip(r: Any, region: str) -> float:
+    """One auto-allocated Cloud NAT address (64 ports per VM: one address serves 1,008 VMs),
+    held every hour of the month."""
+    return H * r.extra_price("gcp", region, "network", "external-ipv4", "hour")
+
+
 def gcp_gpu_lab(r: Any) -> float:
     region = "us-central1"
     weekday_hours = 261 * 12 / 12  # 2025: 261 weekdays, started 08:00, stopped 20:00
     return (r.instance("gcp", "g2-standard-8", region, spot=True) * weekday_hours
             + (200 + 500) * r.storage_price("gcp", region, "block", "pd-balanced")
             + 1024 * r.storage_price("gcp", region, "file", "filestore-basic-hdd")
-            + 1 * H * r.storage_price("gcp", region, "network", "nat-gateway", "hour"))
+            # NAT follows the VM's schedule: 1 VM x 261 h
+            + weekday_hours * r.storage_price("gcp", region, "network", "nat-gateway", "hour")
+            + nat_ip(r, region))
 
 
 def gcp_tpu_lab(r: Any) -> float:
     region = "us-central1"
     return (r.instance("gcp", "tpu-v5litepod-8", region, spot=True) * H
             + 500 * r.storage_price("gcp", region, "block", "pd-balanced")
-            + 1 * H * r.storage_price("gcp", region, "network", "nat-gateway", "hour"))
+            + 1 * H * r.storage_price("gcp", region, "network", "nat-gateway", "hour")
+            + nat_ip(r, region))
 
 
 def gcp_a3_cluster(r: Any) -> float:
     region = "us-central1"
     node = (r.instance("gcp", "a3-highgpu-8g", region) * H
             + 500 * r.storage_price("gcp", region, "block", "pd-balanced"))
-    return 2 * node + 2 * H * r.storage_price("gcp", region, "network", "nat-gateway", "hour")
+    return (2 * node + 2 * H * r.storage_price("gcp", region, "network", "nat-gateway", "hour")
+            + nat_ip(r, region))
 
 
 HAND: dict[str, Callable[[Any], float]] = {
@@ -76,7 +86,7 @@ HAND: dict[str, Callable[[Any], float]] = {
 
 @pytest.mark.parametrize("stack", sorted(HAND))
 def test_total_matches_hand_computation(stack: str, preview: Any, rows: Any) -> None:
-    cost = price_inventory(preview(stack).to_json())
+    cost = price_inventory(preview(stack))
     assert cost.total_monthly_usd == pytest.approx(HAND[stack](rows), rel=1e-9)
     assert cost.total_hourly_usd == pytest.approx(cost.total_monthly_usd / H)
     assert cost.count("unpriced") == 0, [ln.reason for ln in cost.lines
@@ -87,7 +97,7 @@ def test_total_matches_hand_computation(stack: str, preview: Any, rows: Any) -> 
 @pytest.mark.parametrize("stack", sorted(HAND))
 def test_every_resource_has_a_line_and_no_silent_zero(stack: str, preview: Any) -> None:
     inventory = preview(stack)
-    cost = price_inventory(inventory.to_json())
+    cost = price_inventory(inventory)
     assert {ln.name for ln in cost.lines} == {r.name for r in inventory.resources if r.custom}
     for line in cost.lines:
         assert line.status in STATUSES
@@ -98,7 +108,7 @@ def test_every_resource_has_a_line_and_no_silent_zero(stack: str, preview: Any) 
 
 
 def test_storage_lines_depend_on_usage_with_unit_prices(preview: Any, rows: Any) -> None:
-    cost = price_inventory(preview("aws-gpu-lab").to_json())
+    cost = price_inventory(preview("aws-gpu-lab"))
     bucket = cost.line("aws-gpu-lab-data-bucket")
     assert bucket.status == "usage" and bucket.monthly_usd == 0
     prices = {p.label: p.unit_price_usd for p in bucket.parts}
@@ -109,7 +119,7 @@ def test_storage_lines_depend_on_usage_with_unit_prices(preview: Any, rows: Any)
 
 
 def test_spot_and_autostop_are_said(preview: Any) -> None:
-    line = price_inventory(preview("aws-gpu-lab").to_json()).line("aws-gpu-lab-gpu-0")
+    line = price_inventory(preview("aws-gpu-lab")).line("aws-gpu-lab-gpu-0")
     assert line.hours_per_month == H and line.hours_basis.startswith("default")
     assert any("spot" in n and "median" in n for n in line.notes)
     assert any("auto-stop after 60 idle min" in n and "hours_per_month" in n
@@ -117,16 +127,52 @@ def test_spot_and_autostop_are_said(preview: Any) -> None:
 
 
 def test_gcp_schedule_sets_hours(preview: Any) -> None:
-    line = price_inventory(preview("gcp-gpu-lab").to_json()).line("gcp-gpu-lab-gpu-0")
+    line = price_inventory(preview("gcp-gpu-lab")).line("gcp-gpu-lab-gpu-0")
     assert line.hours_per_month == pytest.approx(261.0)
     assert line.hours_basis == "instance schedule gcp-gpu-lab-schedule-policy"
 
 
 def test_asg_range_prices_min_and_max(preview: Any, rows: Any) -> None:
-    line = price_inventory(preview("aws-spot-pool").to_json()).line("aws-spot-pool-pool-asg")
+    line = price_inventory(preview("aws-spot-pool")).line("aws-spot-pool-pool-asg")
     region, gp3 = "us-west-2", rows.storage_price("aws", "us-west-2", "block", "gp3")
-    spot = rows.instance("aws", "g5.xlarge", region, spot=True)
-    od = rows.instance("aws", "g5.xlarge", region)
+    pool = ["g5.xlarge", "g5.2xlarge", "g6.xlarge", "g6.2xlarge", "g6e.xlarge"]
+    spot = min(rows.instance("aws", t, region, spot=True) for t in pool)  # cheapest pool
+    od = rows.instance("aws", "g5.xlarge", region)                       # first override
     low, high = line.range_monthly_usd
     assert low == pytest.approx(od * H + 200 * gp3, abs=1e-3)                   # min 1
     assert high == pytest.approx(od * H + 15 * spot * H + 16 * 200 * gp3, abs=1e-3)  # max 16
+
+
+def test_what_the_tables_say_reaches_the_lines(preview: Any) -> None:
+    """The catalog's outlier note, unconfirmed prices, and no false 'upper bound'."""
+    a3 = price_inventory(preview("gcp-a3-cluster")).line("gcp-a3-cluster-cluster-node-0")
+    assert any("outlier: on-demand 43.0662 is 0.46x the median" in n for n in a3.notes)
+    lustre = price_inventory(preview("aws-h100-cluster")).line("aws-h100-cluster-fs-lustre")
+    assert lustre.uncertain and any(n.startswith("uncertain price: fsx-lustre-persistent2-250")
+                                    for n in lustre.notes)
+    bucket = price_inventory(preview("aws-spot-pool")).line("aws-spot-pool-data-bucket")
+    assert not any("upper bound" in n for n in bucket.notes)
+    assert {"Intelligent-Tiering monitoring (objects >= 128 KB)",
+            "lifecycle transitions to INTELLIGENT_TIERING"} <= {p.label for p in bucket.parts}
+
+
+def test_alarms_are_priced_per_metric_they_read(preview: Any) -> None:
+    """The GPU alarm reads one metric; a metric-math alarm pays for each one it reads."""
+    doc = preview("aws-gpu-lab").to_json()
+    single = price_inventory(doc).line("aws-gpu-lab-autostop-0")
+    alarm = next(r for r in doc["resources"] if r["name"] == "aws-gpu-lab-autostop-0")
+    alarm["inputs"] = {k: v for k, v in alarm["inputs"].items()
+                       if k not in ("metricName", "namespace", "statistic", "period",
+                                    "dimensions")}
+    alarm["inputs"]["metricQueries"] = [
+        {"id": f"m{i}", "metric": {"namespace": "CWAgent",
+                                   "metricName": "nvidia_smi_utilization_gpu"}}
+        for i in range(3)] + [{"id": "e", "expression": "MAX([m0, m1, m2])"}]
+    math = price_inventory(doc).line("aws-gpu-lab-autostop-0")
+    assert math.monthly_usd == pytest.approx(3 * single.monthly_usd)
+
+
+def test_a_watchdog_stop_is_said_too(preview: Any) -> None:
+    inv = preview("aws-gpu-lab", {"ailab:autoStopCpuPercent": 20})
+    line = price_inventory(inv.to_json()).line("aws-gpu-lab-gpu-0")
+    assert any("on-machine watchdog" in n for n in line.notes)

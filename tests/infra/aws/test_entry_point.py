@@ -1,5 +1,6 @@
-"""The program as `pulumi up` runs it: infra/__main__.py run as a script, its
-config read from the engine's environment (PULUMI_CONFIG), not from stack files."""
+"""The program as `pulumi up` runs it: the project root's __main__.py run as a
+script, its config read from the engine's environment (PULUMI_CONFIG), not from
+stack files."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def run_entry_point(stack: str, config: dict[str, str],
                              monitor=monitor)
     pulumi.runtime.set_all_config({})
     try:
-        pulumi.runtime.test(lambda: runpy.run_path(str(ROOT / "infra"), run_name="__main__"))()
+        pulumi.runtime.test(lambda: runpy.run_path(str(ROOT), run_name="__main__"))()
     finally:
         executor.shutdown(wait=True)
         for each in [*thread_loops, loop]:

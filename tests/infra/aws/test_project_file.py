@@ -17,7 +17,8 @@ def test_pulumi_yaml_is_generated_from_the_key_table() -> None:
 def test_pulumi_yaml_shape() -> None:
     doc = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
     assert doc["runtime"]["name"] == "python"
-    assert doc["main"] == "infra/"
+    assert "main" not in doc, "the program directory is the project root"
+    assert doc["runtime"]["options"] == {"toolchain": "uv", "virtualenv": ".venv"}
     assert doc["stackConfigDir"] == "stacks"
     for name, key in ALL_KEYS.items():
         entry = doc["config"][f"ailab:{name}"]

@@ -1,17 +1,15 @@
-"""Pure helpers: CIDR math, IAM documents, lifecycle rules, SG rules, user data."""
+"""Pure helpers: CIDR math, IAM documents, lifecycle rules, SG rules."""
 
 from __future__ import annotations
 
 import ipaddress
-import subprocess
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ailab.core.errors import ConfigError
-from ailab.infra.aws.iam import bucket_access_policy, ec2_assume_role_policy
-from ailab.infra.aws.machine import mount_script
+from ailab.infra.aws.iam import bucket_access_policy, ec2_assume_role_policy, metrics_policy
 from ailab.infra.aws.network import security_group_rules
 from ailab.infra.aws.spec import BucketSpec
 from ailab.infra.aws.storage import lifecycle_rules
@@ -68,7 +66,7 @@ def test_security_group_rules_without_ssh() -> None:
     assert any(r.get("self") for r in egress)
 
 
-def test_mount_script_is_valid_shell() -> None:
-    script = mount_script("fs-1.efs.us-east-1.amazonaws.com", "fs-2.fsx.amazonaws.com", "abcd")
-    assert "/home/shared nfs4" in script and "/fsx lustre" in script
-    subprocess.run(["bash", "-n"], input=script, text=True, check=True)
+def test_metrics_policy_is_scoped_to_the_agents_namespace() -> None:
+    [stmt] = metrics_policy()["Statement"]
+    assert stmt["Action"] == "cloudwatch:PutMetricData"
+    assert stmt["Condition"] == {"StringEquals": {"cloudwatch:namespace": "CWAgent"}}

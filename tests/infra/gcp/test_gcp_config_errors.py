@@ -88,6 +88,8 @@ CASES = [
      "ailab:billingAccount", "belongs to a billing account"),
     ("malformed billing account", {"ailab:billingAccount": "abc", "ailab:budgetMonthlyUsd": 5},
      "ailab:billingAccount", "XXXXXX-XXXXXX-XXXXXX"),
+    ("sshCidr with no external IP to reach", {**V5E, "ailab:sshCidr": "203.0.113.0/24"},
+     "ailab:sshCidr", "SSH goes through IAP only"),
     ("watchdog threshold out of range", {"ailab:autoStopGpuPercent": 0},
      "ailab:autoStopGpuPercent", "must be 1..100"),
     ("zone of another region", {"gcp:zone": "europe-west4-a"}, "gcp:zone",

@@ -71,8 +71,7 @@ def test_network_nat_private_access_and_firewalls(preview, stack: str) -> None:
     assert internal["allows"] == [{"protocol": "all"}]
     ssh = inv.get(f"{stack}-net-allow-ssh").inputs
     assert ssh["allows"] == [{"protocol": "tcp", "ports": ["22"]}]
-    assert ssh["sourceRanges"] == (["203.0.113.0/24"] if stack == "gcp-tpu-lab"
-                                   else [IAP_SSH_RANGE])
+    assert ssh["sourceRanges"] == [IAP_SSH_RANGE], "SSH through IAP reaches every machine"
     nat = one(inv, "gcp:compute/routerNat:RouterNat").inputs
     assert nat["sourceSubnetworkIpRangesToNat"] == "ALL_SUBNETWORKS_ALL_IP_RANGES"
     assert one(inv, "gcp:compute/router:Router").inputs["network"].endswith(f"{stack}-net-vpc")
@@ -269,3 +268,22 @@ def test_preview_table_summaries(preview) -> None:
     queued = one(preview("gcp-tpu-lab"), "pulumi-python:dynamic:Resource")
     assert summarize(queued.type, queued.inputs) == (
         "tpu.v2.QueuedResource, V5LITE_POD 2x4, v2-alpha-tpuv5-lite, spot")
+
+
+def test_the_tpu_slice_is_reachable_over_iap(preview) -> None:
+    """The queued slice has no external IP; its tag is the one the IAP rule targets."""
+    inv = preview("gcp-tpu-lab")
+    ssh = inv.get("gcp-tpu-lab-net-allow-ssh").inputs
+    [slice_] = inv.by_type("pulumi-python:dynamic:Resource")
+    node = slice_.inputs["node"]
+    assert node["network_config"]["enable_external_ips"] is False
+    assert set(node["tags"]) & set(ssh["targetTags"])
+    assert IAP_SSH_RANGE in ssh["sourceRanges"]
+
+
+def test_ssh_cidr_is_added_beside_iap_for_vms_with_external_ips(preview) -> None:
+    inv = preview("gcp-gpu-lab", {"ailab:sshCidr": "203.0.113.0/24", "ailab:publicIp": True})
+    ssh = inv.get("gcp-gpu-lab-net-allow-ssh").inputs
+    assert ssh["sourceRanges"] == [IAP_SSH_RANGE, "203.0.113.0/24"]
+    [vm] = inv.by_type("gcp:compute/instance:Instance")
+    assert vm.inputs["networkInterfaces"][0]["accessConfigs"]
