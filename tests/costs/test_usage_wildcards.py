@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ailab.core.errors import InputFileError
+from ailab.core.inventory import Inventory, Resource
 from ailab.costs.usage import usage_for, usage_for_pair
 
 INSTANCE, BUCKET = "aws:ec2/instance:Instance", "aws:s3/bucket:Bucket"
@@ -16,8 +17,8 @@ def fields_for(type_: str) -> frozenset[str]:
     return READS.get(type_, frozenset())
 
 
-RESOURCES = [{"name": f"lab-gpu-{i}", "type": INSTANCE} for i in range(3)] + [
-    {"name": "lab-data", "type": BUCKET}]
+RESOURCES = [Resource(INSTANCE, f"lab-gpu-{i}") for i in range(3)] + [
+    Resource(BUCKET, "lab-data")]
 
 
 def test_less_specific_patterns_first_then_exact_names_field_by_field() -> None:
@@ -47,10 +48,10 @@ def test_character_classes_and_unmatched_patterns() -> None:
 
 
 def test_pair_translates_the_other_stacks_prefix_in_patterns_too() -> None:
-    doc_a = {"stack": "a", "resources": [{"name": f"a-gpu-{i}", "type": INSTANCE}
-                                         for i in range(2)]}
-    doc_b = {"stack": "b", "resources": [{"name": f"b-gpu-{i}", "type": INSTANCE}
-                                         for i in range(4)]}
+    doc_a = Inventory("a", "aws", "us-east-1", [Resource(INSTANCE, f"a-gpu-{i}")
+                                                for i in range(2)])
+    doc_b = Inventory("b", "aws", "us-east-1", [Resource(INSTANCE, f"b-gpu-{i}")
+                                                for i in range(4)])
     use_a, use_b = usage_for_pair({"a-gpu-*": {"hours_per_month": 50}}, "u.yaml", doc_a, doc_b,
                                   fields_for)
     assert set(use_a) == {"a-gpu-0", "a-gpu-1"}
