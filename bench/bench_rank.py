@@ -1,8 +1,12 @@
 """Rank every candidate for one training job, and time SkyPilot's optimizer on the same question.
 
 Ours: every price-table row with a known accelerator (cloud x region x instance
-type) x node counts 1..64 x {on-demand, spot}, costed by ``costs.training`` with
-the memory check, scaling and the spot restart model, then sorted. Target: < 1 s.
+type) x node counts 1..64 x {on-demand, spot}, costed by ``costs.training_plans``
+with the memory check, the fabric check, the efficiency model and the spot
+restart model, then sorted. Target: < 1 s. The same ranking with the string
+columns in pandas' default string dtype (pandas 3) is the peer for the
+categorical columns the cost model uses; growth is shown at 2x, 4x and 16x the
+node counts.
 
 SkyPilot: ``sky.optimizer.Optimizer`` in-process (no API server, no launch), with
 a temporary HOME whose ``~/.sky/catalogs/v8/<cloud>/vms.csv`` and
@@ -12,7 +16,7 @@ to a non-loopback address refused. One optimizer call answers one node count
 with an any-of set of every (accelerator, count) x {on-demand, spot}; the bench
 times a few node counts and both per-call and full-grid (64 node counts) figures.
 
-    python bench/bench_rank.py [--catalog-dir DIR] [--sky-nodes 1,8,64] [--no-sky]
+    python bench/bench_rank.py [--catalog-dir DIR] [--sky-nodes 1,8,64] [--no-sky] [--no-growth]
 """
 
 from __future__ import annotations
@@ -33,9 +37,14 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ailab.costs.catalog import with_accelerators  # noqa: E402
 from ailab.costs.spot import bucket_rate  # noqa: E402
-from ailab.costs.training import SpotPolicy, TrainingJob, evaluate_candidates, expand_nodes  # noqa: E402
+from ailab.costs.training import TrainingJob  # noqa: E402
+from ailab.costs.training_plans import (  # noqa: E402
+    SpotPolicy,
+    evaluate_candidates,
+    expand_nodes,
+    priced_rows,
+)
 
 JOB = TrainingJob(params=7e9, tokens=2e11)
 NODE_COUNTS = np.arange(1, 65)
@@ -47,18 +56,21 @@ FILES = {"aws": "aws_vms_accel.csv", "gcp": "gcp_vms_accel.csv", "lambda": "lamb
 def rank_ours(node_counts: np.ndarray, rows: pd.DataFrame | None = None,
               repeats: int = 5) -> tuple[int, int, float, Any]:
     """(candidates, feasible, median seconds, cheapest row) over the grid."""
-    from ailab.costs.accelerators import accelerators
-
-    rows = with_accelerators() if rows is None else rows
-    mfu = {name: acc.default_mfu for name, acc in accelerators().items()}
+    rows = priced_rows() if rows is None else rows
     spot = SpotPolicy(bucket_rate("5-10%"))
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         grid = expand_nodes(rows, node_counts)
-        ranked = evaluate_candidates(grid, JOB, mfu, spot)
+        ranked = evaluate_candidates(grid, JOB, spot)
         times.append(time.perf_counter() - start)
     return len(grid) * 2, len(ranked), statistics.median(times), ranked.iloc[0]
+
+
+def string_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The same rows with every categorical column in pandas' default string dtype."""
+    cats = [c for c in rows.columns if isinstance(rows[c].dtype, pd.CategoricalDtype)]
+    return rows.astype({c: "str" for c in cats})
 
 
 def _guard_network() -> None:
@@ -114,8 +126,8 @@ def _sky_setup(catalog_dir: Path) -> tuple[Any, Any, list[Any], Path]:
 
 def gpu_rows() -> pd.DataFrame:
     """GPU rows only: the question SkyPilot's optimizer can answer for multi-node tasks."""
-    rows = with_accelerators()
-    return rows[~rows["accelerator"].str.startswith("tpu-")].reset_index(drop=True)
+    rows = priced_rows()
+    return rows[~rows["accelerator"].astype(str).str.startswith("tpu-")].reset_index(drop=True)
 
 
 def _sky_resources(sky: Any) -> set[Any]:
@@ -132,6 +144,8 @@ def time_sky(catalog_dir: Path, node_counts: list[int]) -> dict[str, Any]:
     sky, optimizer, _, home = _sky_setup(catalog_dir)
     import logging
 
+    from sky import sky_logging
+
     logging.getLogger("sky").setLevel(logging.ERROR)
     import_s = time.perf_counter() - start
     resources = _sky_resources(sky)
@@ -142,7 +156,8 @@ def time_sky(catalog_dir: Path, node_counts: list[int]) -> dict[str, Any]:
                 task = sky.Task(run="true", num_nodes=nodes)
                 task.set_resources(resources)
             start = time.perf_counter()
-            optimizer.optimize(dag, quiet=True)
+            with sky_logging.silent():  # no encoded status lines on stdout
+                optimizer.optimize(dag, quiet=True)
             calls.append((nodes, time.perf_counter() - start, str(task.best_resources)))
     finally:
         shutil.rmtree(home, ignore_errors=True)
@@ -151,20 +166,31 @@ def time_sky(catalog_dir: Path, node_counts: list[int]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_dir = Path(__file__).resolve().parents[2] / "shared" / "data" / "catalog"
+    default_dir = Path(__file__).resolve().parents[2] / "shared" / "data" / "catalog-v8"
     parser.add_argument("--catalog-dir", type=Path, default=default_dir)
     parser.add_argument("--sky-nodes", default="1,8,64")
     parser.add_argument("--no-sky", action="store_true")
+    parser.add_argument("--no-growth", action="store_true")
     args = parser.parse_args()
     _guard_network()
 
-    candidates, feasible, seconds, best = rank_ours(NODE_COUNTS)
+    rows = priced_rows()
+    candidates, feasible, seconds, best = rank_ours(NODE_COUNTS, rows)
     print(f"ours: {candidates:,} candidates ({feasible:,} feasible) ranked in "
           f"{seconds * 1000:.0f} ms (median of 5); target < 1000 ms: "
           f"{'met' if seconds < 1.0 else 'MISSED'}")
     print(f"  cheapest: {best['cloud']} {best['region']} {best['instance_type']} x{best['nodes']} "
           f"{'spot' if best['spot'] else 'on-demand'} ${best['cost_usd']:,.0f} "
           f"in {best['wall_hours']:,.1f} h")
+    _, _, plain, _ = rank_ours(NODE_COUNTS, string_rows(rows))
+    print(f"peer, pandas {pd.__version__} default string dtype: {plain * 1000:.0f} ms "
+          f"(categorical is {plain / seconds:.2f}x faster)")
+    if not args.no_growth:
+        for factor in (2, 4, 16):
+            counts = np.arange(1, len(NODE_COUNTS) * factor + 1)
+            n, _, secs, _ = rank_ours(counts, rows, repeats=1 if factor > 4 else 3)
+            print(f"  growth {factor}x ({n:,} candidates): {secs * 1000:.0f} ms "
+                  f"({secs / seconds:.1f}x the time)")
     if args.no_sky:
         return
     if not args.catalog_dir.is_dir():

@@ -7,21 +7,12 @@ halved. ``catalog_names`` maps the price table's accelerator names (SkyPilot's
 spellings, e.g. ``A100`` = the 40 GB part, ``tpu-v5litepod`` = TPU v5e) onto
 these canonical names, and ``aliases`` lists the spellings users type.
 
-Default model FLOPs utilisation (MFU) per class, used when neither ``--mfu``
-nor a calibration file is given:
-
-- ``nvlink`` 0.40: SXM GPUs with NVLink; Meta reports 38-43% BF16 MFU for
-  Llama 3 405B on H100 (2024), Megatron-LM 44-52% on A100 (Narayanan et al. 2021).
-- ``tpu`` 0.45: PaLM reports 46.2% MFU on TPU v4 (Chowdhery et al. 2022).
-- ``pcie`` 0.30: PCIe cards without NVLink (L4, L40S, A10G, T4...): gradient
-  traffic crosses PCIe and the host, so a lower, conservative figure.
-- ``trainium`` 0.30: no comparable public MFU figure; conservative assumption.
-
-Multi-node scaling: each doubling of the node count keeps ``scaling_per_doubling``
-of the per-accelerator throughput (0.97 on NVLink/EFA/InfiniBand-class and Trainium
-clusters, 0.98 for TPU ICI/DCN, 0.90 for PCIe cards on commodity networks), so
-efficiency(nodes) = factor ** log2(nodes). These are planning assumptions, not
-measurements; a calibration file replaces the MFU with a measured one.
+``family`` (ampere, hopper, blackwell, ada, turing, volta, tpu, trainium) picks
+the base efficiency in ``costs.efficiency``; ``default_mfu`` is that base at the
+model's reference conditions (one node, a wide model, 2,048-token sequences).
+PCIe variants that the price table names like their SXM sibling (Lambda's
+``gpu_1x_h100_pcie``) get their own row and peak, and ``costs.network`` maps the
+instance type to it.
 """
 
 from __future__ import annotations
@@ -37,13 +28,7 @@ from ailab.core.errors import CatalogError
 
 ACCELERATORS_CSV = Path(__file__).parent / "data" / "accelerators.csv"
 
-DEFAULT_MFU: dict[str, float] = {"nvlink": 0.40, "tpu": 0.45, "pcie": 0.30, "trainium": 0.30}
-SCALING_PER_DOUBLING: dict[str, float] = {
-    "nvlink": 0.97,
-    "tpu": 0.98,
-    "pcie": 0.90,
-    "trainium": 0.97,
-}
+FAMILIES = ("ampere", "hopper", "blackwell", "ada", "turing", "volta", "tpu", "trainium")
 
 
 @dataclass(frozen=True)
@@ -56,18 +41,21 @@ class Accelerator:
     memory_gib: float
     interconnect: str
     interconnect_gbps: float
-    mfu_class: str
+    family: str
     catalog_names: tuple[str, ...]
     aliases: tuple[str, ...]
     source: str
 
     @property
     def default_mfu(self) -> float:
-        return DEFAULT_MFU[self.mfu_class]
+        """Base MFU of the family at the efficiency model's reference conditions."""
+        from ailab.costs.efficiency import load_params
+
+        return load_params().base_for(self.family)
 
     @property
-    def scaling_per_doubling(self) -> float:
-        return SCALING_PER_DOUBLING[self.mfu_class]
+    def is_tpu(self) -> bool:
+        return self.kind == "tpu"
 
     @property
     def peak_flops(self) -> float:
@@ -98,7 +86,7 @@ def accelerators(path: Path = ACCELERATORS_CSV) -> dict[str, Accelerator]:
             memory_gib=float(rec["memory_gib"]),
             interconnect=rec["interconnect"],
             interconnect_gbps=float(rec["interconnect_gbps"]),
-            mfu_class=rec["mfu_class"],
+            family=rec["family"],
             catalog_names=_split(rec["catalog_names"]),
             aliases=_split(rec["aliases"]),
             source=rec["source"],
@@ -143,7 +131,7 @@ def catalog_name_map() -> dict[str, str]:
 
 
 def specs_frame() -> pd.DataFrame:
-    """The accelerator table as a DataFrame, with default MFU and scaling columns."""
+    """The accelerator table as a DataFrame, with each family's base MFU."""
     rows = [
         {
             "name": a.name,
@@ -151,9 +139,8 @@ def specs_frame() -> pd.DataFrame:
             "peak_bf16_tflops": a.peak_bf16_tflops,
             "memory_gib": a.memory_gib,
             "interconnect": a.interconnect,
-            "mfu_class": a.mfu_class,
+            "family": a.family,
             "default_mfu": a.default_mfu,
-            "scaling_per_doubling": a.scaling_per_doubling,
             "source": a.source,
         }
         for a in accelerators().values()

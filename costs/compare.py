@@ -2,18 +2,20 @@
 
 A plan file (YAML, schema below, unknown keys rejected) gives one accelerator,
 a horizon in months, the demand (a GPU-hour profile per month and/or training
-jobs, which become GPU-hours through ``costs.training`` and run at full size from
-their start month until done), the cloud options (cloud, region and optionally
-instance type; else the cheapest type with that accelerator there), the spot
-policy, an on-prem server model and a hybrid split. Cloud prices come from the
-embedded table per GPU-hour (instance price / accelerators per instance); spot
-prices are inflated by their expected restart overhead (``costs.spot``, for a job
-on ``spot.nodes`` instances). See ``examples/plans/`` for two complete files.
+jobs, which become GPU-hours through the efficiency model on the best cluster the
+price table offers, ``costs.training_estimate``), the cloud options (cloud,
+region and optionally instance type; else the cheapest type with that
+accelerator there), the spot policy, an on-prem server model (defaults from
+``onprem_defaults.csv``) and a hybrid split. Cloud prices come from the embedded
+table per GPU-hour (instance price / accelerators per instance); spot prices are
+inflated by their expected restart overhead (``costs.spot``, for a job on
+``spot.nodes`` instances). A job runs whole on one site: the hybrid plan places
+whole jobs on-prem or in the cloud (``costs.hybrid``) and lists where each went.
+See ``examples/plans/`` for two complete files.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,7 +26,8 @@ from ailab.core.errors import AilabError, EstimateError, InputFileError
 from ailab.core.inputs import invalid_field, read_yaml
 from ailab.costs import hybrid, onprem, spot, training
 from ailab.costs.accelerators import canonical_name
-from ailab.costs.catalog import HOURS_PER_MONTH, with_accelerators
+from ailab.costs.training_estimate import job_gpu_hours
+from ailab.costs.training_plans import priced_rows
 
 
 class _Strict(BaseModel):
@@ -37,9 +40,12 @@ class Job(_Strict):
     tokens: float = Field(gt=0)
     gpus: int = Field(gt=0)
     start_month: int = Field(1, ge=1)
-    mfu: float | None = Field(None, gt=0, le=1)
+    mfu: float | None = Field(None, gt=0, le=1, description="at the job's scale")
     layers: int | None = Field(None, gt=0)
     seq_len: int | None = Field(None, gt=0)
+    d_model: int | None = Field(None, gt=0)
+    active_params: float | None = Field(None, gt=0, description="mixture-of-experts")
+    precision: Literal["bf16", "fp16", "fp8"] = "bf16"
 
 
 class Demand(_Strict):
@@ -137,42 +143,43 @@ def _checked(plan: Plan, path: Path) -> Plan:
 
 # --- demand ----------------------------------------------------------------------------------
 
-def demand_profile(plan: Plan) -> np.ndarray:
-    """GPU-hours per month: the profile plus every job laid out from its start month."""
-    months = plan.horizon_months
-    demand = np.zeros(months) if plan.demand.profile_gpu_hours is None else np.array(
-        plan.demand.profile_gpu_hours, dtype=float)
+def job_demands(plan: Plan) -> list[hybrid.JobDemand]:
+    """Each job with its GPU-hours (the efficiency model on the best cluster for the GPU)."""
+    out = []
     for job in plan.demand.jobs:
-        hours = job_gpu_hours(plan, job)
-        per_month = job.gpus * HOURS_PER_MONTH
-        start = job.start_month - 1
-        span = math.ceil(hours / per_month - 1e-9)
-        if start + span > months:
-            raise EstimateError(f"demand.jobs: {job.name} needs {span} month(s) from month "
-                                f"{job.start_month}, past horizon_months {months}")
-        for m in range(span):
-            demand[start + m] += min(per_month, hours - m * per_month)
-    return demand
+        acc = training.get_accelerator(plan.gpu)
+        need = training.min_gpus(job.params, acc.memory_gib)
+        if job.gpus < need:
+            raise EstimateError(f"{job.name} needs at least {need} x {acc.name}",
+                                field="demand.jobs")
+        tjob = training.TrainingJob(job.params, job.tokens, job.layers, job.seq_len, job.d_model,
+                                    job.active_params, job.precision)
+        hours = job_gpu_hours(tjob, plan.gpu, job.gpus, job.mfu)
+        out.append(hybrid.JobDemand(job.name, job.gpus, hours, job.start_month))
+    return out
 
 
-def job_gpu_hours(plan: Plan, job: Job) -> float:
-    acc = training.get_accelerator(plan.gpu)
-    tjob = training.TrainingJob(job.params, job.tokens, job.layers, job.seq_len)
-    need = training.min_gpus(job.params, acc.memory_gib)
-    if job.gpus < need:
-        raise EstimateError(f"demand.jobs: {job.name} needs at least {need} x {acc.name}")
-    rows = with_accelerators()
-    counts = rows.loc[rows["gpu"] == acc.name, "accelerator_count"]
-    per_node = int(counts[counts <= job.gpus].max()) if (counts <= job.gpus).any() else 1
-    eff = float(training.scaling_efficiency(math.ceil(job.gpus / per_node),
-                                            acc.scaling_per_doubling))
-    return training.gpu_hours(training.total_flops(tjob), acc, job.mfu or acc.default_mfu, eff)
+def demand_profile(plan: Plan) -> np.ndarray:
+    """GPU-hours per month: the profile plus every job laid out at full size from its start."""
+    costs = hybrid.cloud_monthly(plan.demand.profile_gpu_hours, job_demands(plan),
+                                 plan.horizon_months, 1.0)
+    return costs.cloud_gpu_hours
 
 
 # --- prices ----------------------------------------------------------------------------------
 
+def _largest_job(plan: Plan) -> int:
+    return max((job.gpus for job in plan.demand.jobs), default=1)
+
+
+def _can_run(row: dict[str, Any], gpus: int) -> bool:
+    """One node holds the job, or the type has a multi-node fabric."""
+    return bool(gpus <= row["accelerator_count"] or row["multi_node"])
+
+
 def _cloud_row(plan: Plan, opt: CloudOption, spot: bool) -> dict[str, Any] | None:
-    rows = with_accelerators()
+    """The option's instance type: given, else the cheapest per GPU that can run every job."""
+    rows = priced_rows()
     rows = rows[(rows["cloud"] == opt.cloud) & (rows["gpu"] == plan.gpu)]
     if opt.instance_type is not None:
         rows = rows[rows["instance_type"] == opt.instance_type]
@@ -185,7 +192,10 @@ def _cloud_row(plan: Plan, opt: CloudOption, spot: bool) -> dict[str, Any] | Non
     here = here.assign(per_gpu=here[column] / here["accelerator_count"]).dropna(subset=["per_gpu"])
     if here.empty:
         return None
-    return dict(here.sort_values("per_gpu", kind="stable").iloc[0].to_dict())
+    here = here.sort_values("per_gpu", kind="stable")
+    largest = _largest_job(plan)
+    able = [rec for rec in here.to_dict("records") if _can_run(rec, largest)]
+    return dict(able[0] if able else here.iloc[0].to_dict())
 
 
 def spot_overhead(policy: SpotPolicyModel) -> float:
@@ -212,10 +222,12 @@ def cloud_rates(plan: Plan) -> list[dict[str, Any]]:
             price = row["spot_usd_hr"] if use_spot else row["price_usd_hr"]
             per_gpu = price / row["accelerator_count"]
             out.append({
-                "cloud": opt.cloud, "region": opt.region, "instance_type": row["instance_type"],
-                "spot": use_spot, "usd_per_gpu_hour": per_gpu * (overhead if use_spot else 1.0),
-                "list_usd_per_gpu_hour": per_gpu, "source": row["source"],
-                "as_of": row["as_of"],
+                "cloud": opt.cloud, "region": opt.region,
+                "instance_type": str(row["instance_type"]), "spot": use_spot,
+                "usd_per_gpu_hour": per_gpu * (overhead if use_spot else 1.0),
+                "list_usd_per_gpu_hour": per_gpu, "gpus_per_node": int(row["accelerator_count"]),
+                "fabric": str(row["fabric"]), "multi_node": bool(row["multi_node"]),
+                "source": str(row["source"]), "as_of": str(row["as_of"]),
             })
     if not out:
         raise EstimateError("no cloud option has a price for the chosen spot policy")
@@ -229,54 +241,95 @@ def _label(rate: dict[str, Any]) -> str:
     return f"{rate['cloud']} {rate['region']} {rate['instance_type']} {mode}"
 
 
+def _placements(costs: hybrid.MonthlyCosts) -> list[dict[str, Any]]:
+    return [{"job": p.job, "gpus": p.gpus, "gpu_hours": p.gpu_hours, "site": p.site,
+             "months": list(p.months), "reason": p.reason} for p in costs.placements]
+
+
 def _entry(name: str, kind: str, costs: hybrid.MonthlyCosts, **details: Any) -> dict[str, Any]:
     return {"name": name, "kind": kind, "total_usd": costs.total_usd,
             "monthly_usd": [float(v) for v in costs.usd],
             "onprem_gpu_hours": float(costs.onprem_gpu_hours.sum()),
-            "cloud_gpu_hours": float(costs.cloud_gpu_hours.sum()), "details": details}
+            "cloud_gpu_hours": float(costs.cloud_gpu_hours.sum()),
+            "jobs": _placements(costs), "details": details}
 
 
 def compare(plan: Plan) -> dict[str, Any]:
     """Every candidate plan with its total and per-month cost, cheapest first."""
-    demand = demand_profile(plan)
-    rates = cloud_rates(plan)
-    ranked = [_entry(f"cloud: {_label(r)}", "cloud", hybrid.cloud_monthly(demand,
-                                                                          r["usd_per_gpu_hour"]),
-                     **r) for r in rates]
+    jobs = job_demands(plan)
+    months = plan.horizon_months
+    profile = plan.demand.profile_gpu_hours
+    rates, rejected = _runnable(cloud_rates(plan), jobs)
+    ranked = [_entry(f"cloud: {_label(r)}", "cloud",
+                     hybrid.cloud_monthly(profile, jobs, months, r["usd_per_gpu_hour"]), **r)
+              for r in rates]
     if plan.onprem is not None:
-        ranked += _onprem_plans(plan, demand, rates)
+        ranked += _onprem_plans(plan, jobs, rates)
     ranked.sort(key=lambda p: p["total_usd"])
     for i, entry in enumerate(ranked, start=1):
         entry["rank"] = i
-    return {"plan": plan.name, "gpu": plan.gpu, "horizon_months": plan.horizon_months,
+    demand = hybrid.cloud_monthly(profile, jobs, months, 1.0).cloud_gpu_hours
+    return {"plan": plan.name, "gpu": plan.gpu, "horizon_months": months,
             "demand_gpu_hours": [float(v) for v in demand],
-            "spot_overhead": spot_overhead(plan.spot), "plans": ranked}
+            "jobs": [{"job": j.name, "gpus": j.gpus, "gpu_hours": j.gpu_hours,
+                      "start_month": j.start_month} for j in jobs],
+            "spot_overhead": spot_overhead(plan.spot), "plans": ranked, "rejected": rejected,
+            "hybrid_rule": "a job runs whole on one site: hybrid plans place whole jobs "
+                           "on-prem or burst them to the cloud; only the monthly base load "
+                           "is split between sites"}
 
 
-def _onprem_plans(plan: Plan, demand: np.ndarray, rates: list[dict[str, Any]]
+def _runnable(rates: list[dict[str, Any]], jobs: list[hybrid.JobDemand]
+              ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rates whose instance type can run every job whole; the others with the reason."""
+    largest = max(jobs, key=lambda j: j.gpus, default=None)
+    keep, rejected = [], []
+    for rate in rates:
+        if largest is None or _can_run({"accelerator_count": rate["gpus_per_node"],
+                                        "multi_node": rate["multi_node"]}, largest.gpus):
+            keep.append(rate)
+            continue
+        rejected.append({"name": _label(rate), "reason": (
+            f"{largest.name} needs {largest.gpus} GPUs: more than one {rate['instance_type']} "
+            f"node ({rate['gpus_per_node']} GPUs) and that type has no multi-node fabric")})
+    if not keep:
+        raise EstimateError("no cloud option can run every job: "
+                            + "; ".join(r["reason"] for r in rejected), field="cloud")
+    return keep, rejected
+
+
+def _onprem_plans(plan: Plan, jobs: list[hybrid.JobDemand], rates: list[dict[str, Any]]
                   ) -> list[dict[str, Any]]:
     assert plan.onprem is not None
     server = plan.onprem.server
-    fleet = plan.onprem.servers or hybrid.servers_for_peak(demand, server)
+    months = plan.horizon_months
+    profile = plan.demand.profile_gpu_hours
+    fleet = plan.onprem.servers or hybrid.servers_for_all(profile, jobs, months, server)
     cheapest = min(r["usd_per_gpu_hour"] for r in rates)
-    hours = fleet * server.gpus_per_server * HOURS_PER_MONTH * len(demand)
-    util = float(demand.sum()) / hours if hours else 0.0
+    costs = hybrid.hybrid_monthly(profile, jobs, months, server, fleet, None)
+    hours = fleet * server.gpus_per_server * 730.0 * months
+    even = onprem.break_even(server, cheapest)
     out = [_entry(f"on-prem: {fleet} x {server.gpus_per_server} {plan.gpu} servers", "onprem",
-                  hybrid.hybrid_monthly(demand, server, fleet, None), servers=fleet,
-                  utilisation=util,
-                  break_even_utilisation=onprem.break_even_utilisation(server, cheapest),
-                  vs_usd_per_gpu_hour=cheapest, source=server.source, as_of=server.as_of)]
+                  costs, servers=fleet,
+                  utilisation=float(costs.onprem_gpu_hours.sum()) / hours if hours else 0.0,
+                  break_even_utilisation=even.utilisation, break_even_reason=even.reason,
+                  vs_usd_per_gpu_hour=cheapest, capital=server.capital_note(months),
+                  capital_usd_per_server=server.capital_usd,
+                  source=server.source, as_of=server.as_of)]
     if plan.hybrid is None:
         return out
     burst_modes = {"spot": [True], "on-demand": [False], "both": [False, True]}[plan.hybrid.burst]
     for rate in (r for r in rates if r["spot"] in burst_modes):
         if plan.hybrid.base_servers == "auto":
-            base, costs = hybrid.best_base(demand, server, rate["usd_per_gpu_hour"])
+            base, costs = hybrid.best_base(profile, jobs, months, server, rate["usd_per_gpu_hour"])
         else:
             base = plan.hybrid.base_servers
-            costs = hybrid.hybrid_monthly(demand, server, base, rate["usd_per_gpu_hour"])
-        if base == 0:
-            continue  # no on-prem base: the same as the cloud-only plan already listed
+            costs = hybrid.hybrid_monthly(profile, jobs, months, server, base,
+                                          rate["usd_per_gpu_hour"])
+        if base == 0:  # no on-prem base pays off: the same as the cloud-only plan listed
+            out[0]["details"].setdefault("hybrid_without_base", []).append(_label(rate))
+            continue
         out.append(_entry(f"hybrid: {base} on-prem servers + burst {_label(rate)}", "hybrid",
-                          costs, base_servers=base, **rate))
+                          costs, base_servers=base, capital=server.capital_note(months),
+                          **rate))
     return out

@@ -18,6 +18,7 @@ from ailab.costs.compare_report import (
     best_by_kind,
     break_even,
     money,
+    notes,
     shown_plans,
     sources,
 )
@@ -118,6 +119,9 @@ def report_html(result: dict[str, Any], plan: Any, png: bytes | None, *,
     found = break_even(result)
     verdict = f"<p>{escape(found.sentence())}</p>" if found else (
         "<p>No on-prem option in the plan, so no break-even.</p>")
+    extra = notes(result)
+    if extra:
+        verdict += "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in extra) + "</ul>"
     chart = ("" if png is None else "<h2>Chart</h2><img alt='Total cost per plan and "
              "cumulative cost by month' src='data:image/png;base64,"
              f"{base64.b64encode(png).decode()}'>")

@@ -142,21 +142,46 @@ def assumptions(plan: Any) -> list[tuple[str, list[tuple[str, str]]]]:
                          ("instances per job", str(sp.nodes))]))
     if plan.onprem is not None:
         s = plan.onprem.server
+        capex = f"${s.capex_usd:,.0f}" if s.capex_usd else "per-GPU default"
+        power = f"{s.power_kw:g} kW" if s.power_kw else "per-GPU default power"
         out.append(("On-prem server", [
-            ("server", f"{s.gpus_per_server} x {s.gpu}, ${s.capex_usd:,.0f} installed"),
-            ("amortisation", f"{s.amortisation_years:g} years, {s.residual_fraction:.0%} residual"),
-            ("power", f"{s.power_kw:g} kW at full load, idle {s.idle_power_fraction:.0%}, "
+            ("server", f"{s.gpus_per_server} x {s.gpu}, {capex} installed, with network "
+                       f"${s.network_usd_per_gpu:,.0f}/GPU and storage "
+                       f"${s.storage_install_usd_per_gpu:,.0f}/GPU"),
+            ("capital", f"{s.amortisation_years:g} years at {s.cost_of_capital:.1%} "
+                        f"({s.capital_recovery}), {s.residual_fraction:.0%} residual"),
+            ("power", f"{power} at full load, idle {s.idle_power_fraction:.0%}, "
                       f"PUE {s.pue:g}, ${s.usd_per_kwh:g}/kWh"),
             ("facility and staff", f"${s.colocation_usd_per_kw_month:g}/kW-month colocation, "
-                                   f"${s.staff_overhead_usd_per_year:,.0f}/server-year staff"),
+                                   f"${s.staff_usd_per_server_year:,.0f}/server-year staff"),
             ("availability", f"{s.availability:.0%} of hours usable"),
-            ("fleet", "sized for the peak month" if plan.onprem.servers is None
+            ("fleet", "sized for the demand" if plan.onprem.servers is None
              else f"{plan.onprem.servers} servers"),
             ("source", f"{s.source} ({s.as_of})")]))
     if plan.hybrid is not None:
         out.append(("Hybrid", [("on-prem base", str(plan.hybrid.base_servers)),
                                ("cloud burst", plan.hybrid.burst)]))
     return out
+
+
+def notes(result: dict[str, Any]) -> list[str]:
+    """What a ranking cannot show: where the hybrid plan put whole jobs, why on-prem does
+    or does not break even, and the cloud options that could not run the job."""
+    lines = []
+    hybrid = next((p for p in result["plans"] if p["kind"] == "hybrid"), None)
+    if hybrid is not None and result.get("hybrid_rule"):
+        lines.append(f"Hybrid: {result['hybrid_rule']}.")
+        lines += [f"#{hybrid['rank']}: {j['job']} ({j['gpus']} GPUs, {j['gpu_hours']:,.0f} "
+                  f"GPU-hours) -> {j['site']}: {j['reason']}" for j in hybrid.get("jobs", [])]
+    onprem = next((p for p in result["plans"] if p["kind"] == "onprem"), None)
+    if onprem is not None and onprem["details"].get("break_even_reason"):
+        details = onprem["details"]
+        lines.append(f"On-prem: {details['break_even_reason']} (vs "
+                     f"${details['vs_usd_per_gpu_hour']:.2f}/GPU-hour); it runs at "
+                     f"{details['utilisation']:.0%}"
+                     + (f"; {details['capital']}" if details.get("capital") else "") + ".")
+    lines += [f"Not a plan: {r['name']}: {r['reason']}." for r in result.get("rejected", [])]
+    return lines
 
 
 def ranking_markdown(result: dict[str, Any], limit: int) -> str:
@@ -173,6 +198,9 @@ def ranking_markdown(result: dict[str, Any], limit: int) -> str:
     found = break_even(result)
     if found is not None:
         out += ["", found.sentence()]
+    extra = notes(result)
+    if extra:
+        out += [""] + [f"- {line}" for line in extra]
     src = sources(result)
     if src:
         out += ["", "Prices: " + "; ".join(f"{s} ({d})" for s, d in src)]

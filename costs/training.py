@@ -1,17 +1,19 @@
-"""Training-run cost model: FLOPs, GPU-hours, memory floor, and priced plans.
+"""Training-run cost model: FLOPs, memory floor, calibration, and the efficiency to use.
 
-Model (pure numbers; prices from the embedded table):
+Model (pure numbers):
 
-- FLOPs per token = ``6 N`` (forward + backward over ``N`` parameters, Kaplan et
-  al. 2020) plus, when ``layers`` and ``seq_len`` are given, the attention term
+- FLOPs per token = ``6 N_active`` (forward + backward over the parameters each
+  token uses, Kaplan et al. 2020; for a mixture-of-experts model only the active
+  ones) plus, when ``layers`` and ``seq_len`` are given, the attention term
   ``12 L d T`` (PaLM, Chowdhery et al. 2022, appendix B), with ``d`` = ``d_model``
-  or, if absent, ``sqrt(N / 12L)``. Total = FLOPs per token x tokens.
-- GPU-hours = FLOPs / (peak x MFU x scaling) / 3600, where scaling =
-  ``factor ** log2(nodes)`` (see ``costs.accelerators`` for MFU and factor defaults).
-- Memory floor: mixed-precision Adam keeps 16 bytes per parameter (bf16 weights
-  and gradients, fp32 master weights and two moments; ZeRO, Rajbhandari et al.
-  2020), fully sharded over the GPUs, and only 80% of each GPU's memory is given
-  to them (the rest is activations and buffers): min GPUs = ceil(16 N / 0.8 M).
+  or, if absent, ``sqrt(N_active / 12L)``. Total = FLOPs per token x tokens.
+- GPU-hours = FLOPs / (peak x MFU x goodput) / 3600 with MFU and goodput from
+  ``costs.efficiency`` (accelerator family, width, sequence length, nodes or TPU
+  slices, precision, mixture-of-experts, in-node link, failures).
+- Memory floor: mixed-precision Adam keeps 16 bytes per parameter (all of them,
+  experts included: bf16 weights and gradients, fp32 master weights and two
+  moments; ZeRO, Rajbhandari et al. 2020), fully sharded over the GPUs, and only
+  80% of each GPU's memory is given to them: min GPUs = ceil(16 N / 0.8 M).
 - Checkpoints (for spot): 14 bytes per parameter written at 1 GB/s per node plus
   one minute of coordination; a restart costs 10 minutes plus reading it back.
 
@@ -24,12 +26,13 @@ Calibration file contract (written by the benchmark workload, read by
 ``gpu`` is any spelling ``--gpu`` accepts and must name the same accelerator as
 the estimate; ``gpus`` is how many ran the measurement; ``tokens_per_s`` is the
 aggregate training throughput over them. Measured MFU = tokens_per_s x FLOPs per
-token (with the attention term) / (gpus x peak). It is scaled to the target model
-by ``e(d_target) / e(d_measured)`` with ``e(d) = d / (d + 512)``: small hidden
-sizes underfeed the tensor cores, and the gain saturates for large ones. The
-target ``d`` is ``--d-model``, else ``sqrt(N / 12L)`` with ``--layers``, else
-``(128 N / 12) ** (1/3)`` (depth/width ratio of 1/128, as Llama and GPT-3 use).
-The result is clipped to [0.01, 0.80].
+token (with the attention term) / (gpus x peak). It replaces the family base at
+the measured size and is carried to the target model with the same width and
+sequence terms as the default model: ``x width(d_target) / width(d_measured)``
+and ``x seq(T_target) / seq(T_measured)``. The target ``d`` is ``--d-model``,
+else ``sqrt(N / 12L)`` with ``--layers``, else ``(128 N / 12) ** (1/3)`` (depth/
+width ratio of 1/128, as Llama and GPT-3 use). Scale, precision and failures
+apply on top, as for the default.
 """
 
 from __future__ import annotations
@@ -39,12 +42,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ailab.core.errors import EstimateError
 from ailab.core.inputs import invalid_field, read_json
-from ailab.costs.accelerators import Accelerator, accelerators, get_accelerator
+from ailab.costs import efficiency
+from ailab.costs.accelerators import Accelerator, get_accelerator
 
 BYTES_PER_PARAM = 16.0
 USABLE_MEMORY = 0.8
@@ -52,20 +55,20 @@ CHECKPOINT_BYTES_PER_PARAM = 14.0
 CHECKPOINT_GBPS_PER_NODE = 1.0
 CHECKPOINT_FIXED_H = 1.0 / 60.0
 RESTART_FIXED_H = 10.0 / 60.0
-SIZE_KNEE = 512.0
-MFU_BOUNDS = (0.01, 0.80)
 GIB = 2.0**30
 
 
 @dataclass(frozen=True)
 class TrainingJob:
-    """What is trained: parameters, tokens and (optionally) the shape."""
+    """What is trained: parameters (active ones for mixture-of-experts), tokens, the shape."""
 
     params: float
     tokens: float
     layers: int | None = None
     seq_len: int | None = None
     d_model: int | None = None
+    active_params: float | None = None
+    precision: str = "bf16"
 
     def __post_init__(self) -> None:
         for name in ("params", "tokens"):
@@ -76,14 +79,30 @@ class TrainingJob:
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise EstimateError(f"must be > 0, got {value}", field=name)
+        active = self.active_params
+        if active is not None and not (math.isfinite(active) and 0 < active <= self.params):
+            raise EstimateError(f"must be > 0 and at most params ({self.params:.3g}), got "
+                                f"{active}", field="active_params")
+        if self.precision not in efficiency.PRECISIONS:
+            raise EstimateError(f"unknown precision {self.precision!r}; known: "
+                                f"{', '.join(efficiency.PRECISIONS)}", field="precision")
+
+    @property
+    def active(self) -> float:
+        """Parameters each token uses: all of them for a dense model."""
+        return self.params if self.active_params is None else self.active_params
+
+    @property
+    def moe(self) -> bool:
+        return self.active < self.params
 
 
 def flops_per_token(job: TrainingJob) -> float:
-    """Training FLOPs per token: 6N, plus 12·L·d·T when layers and seq_len are known."""
-    base = 6.0 * job.params
+    """Training FLOPs per token: 6 N_active, plus 12·L·d·T when layers and seq_len are known."""
+    base = 6.0 * job.active
     if job.layers is None or job.seq_len is None:
         return base
-    d = job.d_model or math.sqrt(job.params / (12.0 * job.layers))
+    d = job.d_model or math.sqrt(job.active / (12.0 * job.layers))
     return base + 12.0 * job.layers * d * job.seq_len
 
 
@@ -96,13 +115,9 @@ def min_gpus(params: float, memory_gib: float) -> int:
     return max(1, math.ceil(BYTES_PER_PARAM * params / (USABLE_MEMORY * memory_gib * GIB)))
 
 
-def scaling_efficiency(nodes: int | np.ndarray, per_doubling: float | np.ndarray) -> np.ndarray:
-    """Share of per-accelerator throughput kept at ``nodes`` nodes."""
-    return np.power(per_doubling, np.log2(np.maximum(nodes, 1)))
-
-
-def gpu_hours(flops: float, acc: Accelerator, mfu: float, efficiency: float = 1.0) -> float:
-    return flops / (acc.peak_flops * mfu * efficiency) / 3600.0
+def gpu_hours(flops: float, acc: Accelerator, efficiency_share: float) -> float:
+    """GPU-hours at a share of peak (MFU x goodput)."""
+    return flops / (acc.peak_flops * efficiency_share) / 3600.0
 
 
 def checkpoint_hours(params: float, nodes: int | np.ndarray) -> np.ndarray:
@@ -150,188 +165,62 @@ def measured_mfu(cal: Calibration) -> float:
 
 
 def hidden_size(job: TrainingJob) -> float:
-    """d_model given, or inferred from params (and layers when known)."""
+    """d_model given, or inferred from the active parameters (and layers when known)."""
     if job.d_model:
         return float(job.d_model)
     if job.layers:
-        return math.sqrt(job.params / (12.0 * job.layers))
-    return (128.0 * job.params / 12.0) ** (1.0 / 3.0)
+        return math.sqrt(job.active / (12.0 * job.layers))
+    return (128.0 * job.active / 12.0) ** (1.0 / 3.0)
 
 
-def _size_efficiency(d: float) -> float:
-    return d / (d + SIZE_KNEE)
+def calibrated_base(cal: Calibration, acc: Accelerator, job: TrainingJob) -> float:
+    """The measured MFU carried to the target's width and sequence length (see above).
 
-
-def calibrated_mfu(cal: Calibration, acc: Accelerator, job: TrainingJob) -> float:
-    """The measured MFU, scaled from the measured model's width to the target's."""
+    Returned as a base for ``costs.efficiency.breakdown``: it already includes the
+    width of the target, and the target's sequence term is applied there.
+    """
     if get_accelerator(cal.gpu).name != acc.name:
         raise EstimateError(
             f"measured on {get_accelerator(cal.gpu).name}, estimate is for "
             f"{acc.name}; calibrate on the same accelerator or give no calibration",
             field="calibration")
-    scale = _size_efficiency(hidden_size(job)) / _size_efficiency(float(cal.d_model))
-    return float(np.clip(measured_mfu(cal) * scale, *MFU_BOUNDS))
+    p = efficiency.load_params()
+    width = (efficiency.width_factor(hidden_size(job), p.width_knee)
+             / efficiency.width_factor(float(cal.d_model), p.width_knee))
+    seq = efficiency.seq_factor(float(cal.seq_len), p.seq_exponent)
+    return float(measured_mfu(cal) * width / seq)
+
+
+def calibrated_mfu(cal: Calibration, acc: Accelerator, job: TrainingJob) -> float:
+    """The calibrated one-node MFU for the target model (width and sequence applied)."""
+    seq = efficiency.seq_factor(np.nan if job.seq_len is None else float(job.seq_len),
+                                efficiency.load_params().seq_exponent)
+    return float(np.clip(calibrated_base(cal, acc, job) * seq, *efficiency.MFU_BOUNDS))
+
+
+@dataclass(frozen=True)
+class MfuChoice:
+    """Where the MFU comes from: the default model, a calibration, or a given figure.
+
+    ``base`` replaces the family base and width (calibration); ``given`` is an MFU
+    the user states for the job at its scale, so no scale term is applied to it;
+    both None means the default model.
+    """
+
+    source: str
+    base: float | None = None
+    given: float | None = None
 
 
 def resolve_mfu(acc: Accelerator, job: TrainingJob, mfu: float | None,
-                calibration: Calibration | None) -> tuple[float, str]:
-    """The MFU to use and where it came from: flag, calibration, or class default."""
+                calibration: Calibration | None) -> MfuChoice:
+    """The MFU to use and where it came from: given, calibration, or the default model."""
     if mfu is not None and calibration is not None:
         raise EstimateError("give either an MFU or a calibration, not both", field="mfu")
     if mfu is not None:
         if not 0.0 < mfu <= 1.0:
             raise EstimateError(f"must be in (0, 1], got {mfu}", field="mfu")
-        return mfu, "given"
+        return MfuChoice("given (at the job's scale; failures still apply)", given=mfu)
     if calibration is not None:
-        return calibrated_mfu(calibration, acc, job), "calibration"
-    return acc.default_mfu, f"default for {acc.mfu_class} accelerators"
-
-
-# --- candidates ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SpotPolicy:
-    """How spot candidates are costed: per-instance interruption rate and overrides."""
-
-    rate_per_instance_h: float
-    checkpoint_h: float | None = None
-    restart_h: float | None = None
-    interval_h: float | None = None
-
-
-def expand_nodes(rows: pd.DataFrame, node_counts: np.ndarray) -> pd.DataFrame:
-    """Every price row at every node count (the bench's full candidate grid)."""
-    idx = np.repeat(np.arange(len(rows)), len(node_counts))
-    grid = rows.iloc[idx].reset_index(drop=True)
-    grid["nodes"] = np.tile(np.asarray(node_counts, dtype=np.int64), len(rows))
-    return grid
-
-
-def evaluate_candidates(cands: pd.DataFrame, job: TrainingJob, mfu: dict[str, float],
-                        spot: SpotPolicy | None, include_on_demand: bool = True) -> pd.DataFrame:
-    """Wall time and cost of every (row, nodes) candidate, on-demand and/or spot, cheapest first.
-
-    ``cands`` has price-table columns plus ``gpu`` (canonical) and ``nodes``; ``mfu`` maps
-    each canonical name to the MFU to use. Candidates whose memory cannot hold the model,
-    or spot candidates without a spot price, are dropped.
-    """
-    specs = accelerators()
-    gpu = cands["gpu"]
-    peak = gpu.map({n: a.peak_flops for n, a in specs.items()}).to_numpy(float)
-    mem = gpu.map({n: a.memory_gib for n, a in specs.items()}).to_numpy(float)
-    factor = gpu.map({n: a.scaling_per_doubling for n, a in specs.items()}).to_numpy(float)
-    util = gpu.map(mfu).to_numpy(float)
-    nodes = cands["nodes"].to_numpy(np.int64)
-    count = cands["accelerator_count"].to_numpy(float)
-    chips = nodes * count
-    throughput = chips * peak * util * scaling_efficiency(nodes, factor)
-    wall = total_flops(job) / throughput / 3600.0
-    fits = chips * mem * GIB * USABLE_MEMORY >= BYTES_PER_PARAM * job.params
-    parts = []
-    if include_on_demand:
-        hourly = nodes * cands["price_usd_hr"].to_numpy(float)
-        parts.append(_plan_frame(cands, chips, False, hourly, wall, fits))
-    if spot is not None:
-        parts.append(_spot_frame(cands, job, spot, chips, wall, fits))
-    out = pd.concat(parts, ignore_index=True)
-    return out.sort_values("cost_usd", kind="stable", ignore_index=True)
-
-
-def _spot_frame(cands: pd.DataFrame, job: TrainingJob, spot: SpotPolicy, chips: np.ndarray,
-                wall: np.ndarray, fits: np.ndarray) -> pd.DataFrame:
-    from ailab.costs.spot import expected_hours
-
-    nodes = cands["nodes"].to_numpy(np.int64)
-    price = cands["spot_usd_hr"].to_numpy(float)
-    ckpt = checkpoint_hours(job.params, nodes) if spot.checkpoint_h is None else spot.checkpoint_h
-    restart = restart_hours(job.params, nodes) if spot.restart_h is None else spot.restart_h
-    rate = nodes * spot.rate_per_instance_h
-    hours = expected_hours(wall, rate, ckpt, restart, spot.interval_h)
-    return _plan_frame(cands, chips, True, nodes * price, hours, fits & np.isfinite(price))
-
-
-def _plan_frame(cands: pd.DataFrame, chips: np.ndarray, spot: bool, hourly: np.ndarray,
-                wall: np.ndarray, keep: np.ndarray) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "cloud": cands["cloud"].to_numpy(),
-        "region": cands["region"].to_numpy(),
-        "instance_type": cands["instance_type"].to_numpy(),
-        "gpu": cands["gpu"].to_numpy(),
-        "nodes": cands["nodes"].to_numpy(np.int64),
-        "gpus": chips.astype(np.int64),
-        "spot": spot,
-        "hourly_usd": hourly,
-        "wall_hours": wall,
-        "cost_usd": hourly * wall,
-        "source": cands["source"].to_numpy(),
-        "as_of": cands["as_of"].to_numpy(),
-    })
-    return frame[keep]
-
-
-# --- the estimate behind `ailab estimate train` ------------------------------------------------
-
-def _rows_for(acc: Accelerator, gpus: int, cloud: str | None, region: str | None,
-              prices: pd.DataFrame | None) -> pd.DataFrame:
-    from ailab.costs.catalog import with_accelerators
-
-    rows = with_accelerators(prices)
-    rows = rows[rows["gpu"] == acc.name]
-    if cloud is not None:
-        rows = rows[rows["cloud"] == cloud]
-    if region is not None:
-        offered = sorted(set(rows["region"]))
-        rows = rows[rows["region"] == region]
-        if rows.empty:
-            where = f" on {cloud}" if cloud else ""
-            raise EstimateError(f"{acc.name} is not offered in {region!r}{where}; "
-                                f"offered in: {', '.join(offered) or 'nowhere'}", field="region")
-    if rows.empty:
-        raise EstimateError(f"no instance type with {acc.name} in the price table"
-                            + (f" for {cloud}" if cloud else ""), field="gpu",
-                            hint="see `ailab catalog show --gpu " + acc.name + "`")
-    # Instances with more accelerators than asked for are not candidates, unless nothing fits.
-    small = rows[rows["accelerator_count"] <= gpus]
-    return small if not small.empty else rows
-
-
-def estimate_training(job: TrainingJob, gpu: str, gpus: int, *, mfu: float | None = None,
-                      calibration: Calibration | None = None, spot: SpotPolicy | None = None,
-                      cloud: str | None = None, region: str | None = None,
-                      prices: pd.DataFrame | None = None) -> dict[str, object]:
-    """FLOPs, GPU-hours, wall time and every priced plan for ``gpus`` of ``gpu``."""
-    acc = get_accelerator(gpu)
-    if gpus <= 0:
-        raise EstimateError(f"must be >= 1, got {gpus}", field="gpus")
-    need = min_gpus(job.params, acc.memory_gib)
-    if gpus < need:
-        raise EstimateError(f"{gpus} x {acc.name} ({acc.memory_gib:g} GiB) cannot hold "
-                            f"{job.params:.3g} parameters with Adam states; need at least {need}",
-                            field="gpus")
-    util, util_source = resolve_mfu(acc, job, mfu, calibration)
-    rows = _rows_for(acc, gpus, cloud, region, prices)
-    per_node = int(rows["accelerator_count"].max())
-    ref_nodes = math.ceil(gpus / per_node)
-    eff = float(scaling_efficiency(ref_nodes, acc.scaling_per_doubling))
-    flops = total_flops(job)
-    hours = gpu_hours(flops, acc, util, eff)
-    cands = rows.assign(nodes=np.ceil(gpus / rows["accelerator_count"]).astype(np.int64))
-    plans = evaluate_candidates(cands, job, {acc.name: util}, spot)
-    return {
-        "gpu": acc.name,
-        "gpus": gpus,
-        "params": job.params,
-        "tokens": job.tokens,
-        "flops_per_token": flops_per_token(job),
-        "total_flops": flops,
-        "peak_tflops": acc.peak_bf16_tflops,
-        "mfu": util,
-        "mfu_source": util_source,
-        "nodes": ref_nodes,
-        "scaling_efficiency": eff,
-        "gpu_hours": hours,
-        "wall_hours": hours / gpus,
-        "min_gpus": need,
-        "spot_interruption_rate_per_instance_h": None if spot is None else spot.rate_per_instance_h,
-        "plans": plans.drop(columns=["gpu"]).to_dict("records"),
-    }
+        return MfuChoice("calibration", base=calibrated_base(calibration, acc, job))
+    return MfuChoice(f"efficiency model ({acc.family} base, published runs)")

@@ -88,14 +88,14 @@ def _render(result: dict, plan: object, chart: Path | None, catalog: dict) -> st
 
 
 def _table(result: dict, limit: int, verdict: str | None) -> None:
-    from ailab.costs.compare_report import KIND_LABELS, money, shown_plans
+    from ailab.costs.compare_report import KIND_LABELS, money, notes, shown_plans
 
     plans = shown_plans(result, limit)
     rows = [(p["rank"], KIND_LABELS[p["kind"]].split(" ")[0], p["name"], money(p["total_usd"]),
              money(p["total_usd"] / max(1, len(p["monthly_usd"])))) for p in plans]
     demand = sum(result["demand_gpu_hours"])
     hidden = len(result["plans"]) - len(plans)
-    footer = [verdict] if verdict else []
+    footer = ([verdict] if verdict else []) + notes(result)
     if hidden > 0:
         footer.append(f"{hidden} more plans not shown (--limit, or --json for all)")
     print_table(f"{result['plan']}: {demand:,.0f} {result['gpu']} GPU-hours over "

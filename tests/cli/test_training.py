@@ -29,6 +29,19 @@ def test_json_contract(cli: Cli) -> None:
     assert {p["spot"] for p in data["plans"]} == {True, False}
     costs = [p["cost_usd"] for p in data["plans"]]
     assert costs == sorted(costs)
+    assert data["gpu_hours_p10"] < data["gpu_hours"] < data["gpu_hours_p90"]
+    assert data["dominant_assumption"] and "fabric" in data["plans"][0]
+    assert all(p["fabric"] == "EFA" for p in data["plans"] if p["nodes"] > 1)
+
+
+def test_mixture_of_experts_and_precision_flags(cli: Cli) -> None:
+    code, out, _ = cli(["estimate", "train", "--params", "671e9", "--active-params", "37e9",
+                        "--tokens", "14.8e12", "--gpu", "H100", "--gpus", "2048",
+                        "--precision", "fp8", "--json"])
+    assert code == 0
+    data = json.loads(out)
+    assert data["total_flops"] == pytest.approx(6 * 37e9 * 14.8e12)
+    assert data["mfu_terms"]["moe"] < 1 < data["mfu_terms"]["precision"]
 
 
 def test_calibration_flag(tmp_path: Path, cli: Cli) -> None:
@@ -38,13 +51,14 @@ def test_calibration_flag(tmp_path: Path, cli: Cli) -> None:
                         "--json"])
     assert code == 0
     data = json.loads(out)
-    assert data["mfu_source"] == "calibration" and data["mfu"] == pytest.approx(0.4006, abs=1e-3)
+    assert data["mfu_source"] == "calibration" and data["mfu"] == pytest.approx(0.3165, abs=2e-3)
 
 
 def test_table_output(cli: Cli) -> None:
     code, out, _ = cli([*BASE, "--gpu", "H100", "--gpus", "16", "--top", "3"])
     assert code == 0
     assert "GPU-hours" in out and "Cheapest 3 of" in out and "cost USD" in out
+    assert "P10-P90" in out and "GPUs/node" in out and "fabric" in out and "dominated by" in out
 
 
 @pytest.mark.parametrize(
@@ -55,7 +69,10 @@ def test_table_output(cli: Cli) -> None:
      (["--gpu", "H100", "--gpus", "0"], "--gpus: must be >= 1"),
      (["--gpu", "H100", "--gpus", "8", "--spot", "--interruption-bucket", "50%"],
       "--interruption-bucket: unknown bucket"),
-     (["--gpu", "H100", "--gpus", "8", "--region", "nowhere-1"], "not offered in 'nowhere-1'")],
+     (["--gpu", "H100", "--gpus", "8", "--region", "nowhere-1"], "not offered in 'nowhere-1'"),
+     (["--gpu", "H100", "--gpus", "8", "--precision", "int4"], "--precision: unknown precision"),
+     (["--gpu", "H100", "--gpus", "8", "--active-params", "8e9"], "--active-params: must be"),
+     (["--gpu", "H100", "--gpus", "64", "--cloud", "lambda"], "--gpus: no instance type")],
 )
 def test_flag_errors_are_one_line(extra: list[str], message: str, cli: Cli) -> None:
     code, out, err = cli([*BASE, *extra])

@@ -4,7 +4,7 @@ import pytest
 
 from ailab.core.errors import CatalogError
 from ailab.costs.accelerators import (
-    DEFAULT_MFU,
+    FAMILIES,
     accelerators,
     canonical_name,
     catalog_name_map,
@@ -38,9 +38,18 @@ def test_issue_accelerators_have_sourced_specs() -> None:
         acc = table[name]
         assert acc.peak_bf16_tflops > 0 and acc.memory_gib > 0 and acc.interconnect
         assert len(acc.source) > 20
-        assert acc.mfu_class in DEFAULT_MFU
+        assert acc.family in FAMILIES
     assert get_accelerator("h100").peak_bf16_tflops == 989
     assert get_accelerator("a100-80gb").memory_gib == 80
+
+
+def test_pcie_variant_has_its_own_peak() -> None:
+    """NVIDIA's H100 table: PCIe 1,513 TFLOPS with sparsity = 756 dense, SXM5 989."""
+    pcie = get_accelerator("h100-pcie")
+    assert pcie.name == "H100-PCIe" and pcie.peak_bf16_tflops == 756
+    assert pcie.peak_bf16_tflops / get_accelerator("H100").peak_bf16_tflops == pytest.approx(
+        1513 / 1979, rel=2e-3)
+    assert "PCIe" in pcie.interconnect and pcie.family == "hopper"
 
 
 def test_every_training_accelerator_in_the_price_table_is_known() -> None:

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from ailab.core.errors import EstimateError, InputFileError
-from ailab.costs.catalog import find_price
+from ailab.costs import efficiency as eff
+from ailab.costs.catalog import load_prices
 from ailab.costs.compare import compare, demand_profile, load_plan, spot_overhead
 from tests.support import EXAMPLES
 
@@ -39,26 +40,59 @@ def test_examples_rank_all_three_kinds(name: str) -> None:
     result = compare(load_plan(PLANS / name))
     totals = [p["total_usd"] for p in result["plans"]]
     assert totals == sorted(totals)
-    assert {p["kind"] for p in result["plans"]} == {"cloud", "onprem", "hybrid"}
+    kinds = {p["kind"] for p in result["plans"]}
+    assert kinds >= {"cloud", "onprem"}
+    if "hybrid" not in kinds:  # said, not silently dropped: no on-prem base pays off
+        onprem_plan = next(p for p in result["plans"] if p["kind"] == "onprem")
+        assert onprem_plan["details"]["hybrid_without_base"]
+    if name.startswith("llm"):
+        assert "hybrid" in kinds
     for plan in result["plans"]:
         assert len(plan["monthly_usd"]) == result["horizon_months"]
         assert sum(plan["monthly_usd"]) == pytest.approx(plan["total_usd"])
 
 
+def _p5_us_east_1() -> float:
+    prices = load_prices()
+    row = prices[(prices["instance_type"] == "p5.48xlarge") & (prices["region"] == "us-east-1")]
+    return float(row["price_usd_hr"].iloc[0])
+
+
 def test_cloud_plan_by_hand(tmp_path: Path) -> None:
     result = compare(load_plan(write(tmp_path, small_plan())))
     (only,) = result["plans"]
-    # p5.48xlarge us-east-1 on-demand for 8 GPUs (55.04 USD/h in the v8 snapshot) per GPU-hour
-    per_gpu_hour = find_price("aws", "p5.48xlarge", "us-east-1").price_usd_hr / 8  # type: ignore
-    assert only["monthly_usd"] == pytest.approx([5840 * per_gpu_hour] * 3)
+    # p5.48xlarge us-east-1 on-demand price for 8 GPUs, per GPU-hour
+    assert only["monthly_usd"] == pytest.approx([5840 * _p5_us_east_1() / 8] * 3)
     assert only["details"]["source"] and only["details"]["as_of"]
+    assert only["details"]["fabric"] == "EFA" and only["details"]["gpus_per_node"] == 8
 
 
 def test_jobs_become_gpu_hours(tmp_path: Path) -> None:
     job = {"name": "j", "params": 1e9, "tokens": 1e11, "gpus": 8, "start_month": 2, "mfu": 0.5}
     plan = load_plan(write(tmp_path, small_plan(demand={"jobs": [job]})))
-    # 6e20 FLOPs / (989e12 * 0.5) / 3600 = 337.04 GPU-hours, one node: no scaling loss
-    assert demand_profile(plan).tolist() == pytest.approx([0.0, 6e20 / 989e12 / 0.5 / 3600, 0.0])
+    # A given MFU is the job's at its scale: 6e20 FLOPs / (989e12 * 0.5 * goodput(8)) / 3600
+    good = 1 / (1 + eff.load_params().failure_loss_per_gpu * 8)
+    hours = 6e20 / 989e12 / 0.5 / good / 3600
+    assert demand_profile(plan).tolist() == pytest.approx([0.0, hours, 0.0])
+
+
+def test_hybrid_never_splits_a_job_and_says_so(tmp_path: Path) -> None:
+    """The issue: a 256-GPU job split between one on-prem server and 31 cloud nodes."""
+    result = compare(load_plan(PLANS / "llm-pretraining-h100.yaml"))
+    assert "whole" in result["hybrid_rule"]
+    hybrids = [p for p in result["plans"] if p["kind"] == "hybrid"]
+    assert hybrids
+    for plan in hybrids:
+        (job,) = plan["jobs"]
+        onprem_gpus = plan["details"]["base_servers"] * 8
+        assert job["site"] == ("on-prem" if job["gpus"] <= onprem_gpus else "cloud")
+        assert job["reason"]
+    # The Lambda option has no multi-node fabric: it cannot run the 256-GPU job.
+    assert any("gpu_8x_h100_sxm5" in r["name"] and "fabric" in r["reason"]
+               for r in result["rejected"])
+    assert all("gpu_8x_h100_sxm5" not in p["name"] for p in result["plans"])
+    onprem = next(p for p in result["plans"] if p["kind"] == "onprem")
+    assert onprem["details"]["break_even_reason"] and "annuity" in onprem["details"]["capital"]
 
 
 def test_spot_overhead_is_at_least_one(tmp_path: Path) -> None:
@@ -78,7 +112,9 @@ def test_spot_overhead_is_at_least_one(tmp_path: Path) -> None:
      ({"cloud": [{"cloud": "azure", "region": "x"}]}, "cloud.0.cloud"),
      ({"cloud": [{"cloud": "aws", "region": "mars-1"}]}, "cloud.0"),
      ({"spot": {"interruption_bucket": "50%"}}, "spot"),
-     ({"hybrid": {"burst": "spot"}}, "hybrid")],
+     ({"hybrid": {"burst": "spot"}}, "hybrid"),
+     ({"onprem": {"server": {"gpu": "H100", "pue": 0.5}}}, "onprem.server.pue"),
+     ({"onprem": {"server": {"gpu": "L4"}}}, "onprem.server")],
 )
 def test_bad_plan_files(tmp_path: Path, change: dict[str, object], field: str) -> None:
     with pytest.raises(InputFileError) as exc:
@@ -102,7 +138,7 @@ def test_unreadable_plan_files(tmp_path: Path) -> None:
 def test_job_past_horizon(tmp_path: Path) -> None:
     job = {"name": "big", "params": 7e9, "tokens": 1e13, "gpus": 8, "start_month": 3}
     plan = load_plan(write(tmp_path, small_plan(demand={"jobs": [job]})))
-    with pytest.raises(EstimateError, match="past horizon_months"):
+    with pytest.raises(EstimateError, match="big needs .* past the 3-month horizon"):
         compare(plan)
 
 
