@@ -52,7 +52,7 @@ def test_wheel_ships_one_namespace_the_project_files_and_optional_groups(wheel: 
     shipped = {n for n in names if n.startswith("ailab/_project/")}
     for stack in STACKS.glob("Pulumi.*.yaml"):
         assert f"ailab/_project/stacks/{stack.name}" in shipped
-    for rel in ("Pulumi.yaml", "policies/PulumiPolicy.yaml", "examples/plans/"
+    for rel in ("Pulumi.yaml", "__main__.py", "policies/PulumiPolicy.yaml", "examples/plans/"
                 "llm-pretraining-h100.yaml", "examples/usage/aws-gpu-lab.yaml"):
         assert f"ailab/_project/{rel}" in shipped, rel
     for rel in ("ailab/costs/data/prices.csv", "ailab/infra/program.py",
