@@ -75,7 +75,17 @@ class ResourceUsage(BaseModel):
     write_gb: float | None = Field(None, ge=0)
     """EFS elastic throughput: GB read and written per month."""
     backup_gb: float | None = Field(None, ge=0)
-    """FSx for Lustre: GB of backups kept."""
+    """FSx for Lustre, RDS, Cloud SQL: GB of backups kept."""
+    other_dashboards: float | None = Field(None, ge=0)
+    """CloudWatch: dashboards the account has besides this stack's (free allowance)."""
+    ingested_gb: float | None = Field(None, ge=0)
+    """CloudWatch Logs: GB ingested per month."""
+    vcpu_seconds: float | None = Field(None, ge=0)
+    gib_seconds: float | None = Field(None, ge=0)
+    requests_count: float | None = Field(None, ge=0)
+    """Cloud Run: vCPU-seconds and GiB-seconds serving, and requests, per month."""
+    access_operations: float | None = Field(None, ge=0)
+    """Secret Manager: secret access operations per month."""
 
 
 FIELDS = tuple(ResourceUsage.model_fields)

@@ -131,6 +131,8 @@ class RecordingMocks(pulumi_mocks.Mocks):
             instance = state.get("name") or name
             state.update(privateIpAddress="10.100.0.3",
                          connectionName=f"{project}:{state.get('region')}:{instance}")
+        if token == tokens.GCP_SECRETMANAGER_SECRET_VERSION:
+            state.update(name=f"{state.get('secret')}/versions/1", version="1")
         if token == tokens.GCP_CLOUDRUNV2_SERVICE:
             state["uri"] = (f"https://{state.get('name') or name}-{GCP_PROJECT_NUMBER}."
                             f"{state.get('location')}.run.app")
