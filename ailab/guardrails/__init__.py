@@ -10,10 +10,16 @@ package imports them here, in one list, and each registers its rules.
 
 from __future__ import annotations
 
-from ailab.guardrails import rules_data, rules_finops, rules_network, rules_security
+from ailab.guardrails import (
+    rules_data,
+    rules_finops,
+    rules_network,
+    rules_observability,
+    rules_security,
+)
 from ailab.guardrails.rule import RULES, Enforcement, Res, Rule, Severity, Violation, load_rules
 
-RULE_MODULES = (rules_data, rules_finops, rules_network, rules_security)
+RULE_MODULES = (rules_data, rules_finops, rules_network, rules_observability, rules_security)
 
 __all__ = ["RULES", "RULE_MODULES", "Enforcement", "Res", "Rule", "Severity", "Violation",
            "load_rules"]

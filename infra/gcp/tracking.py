@@ -133,7 +133,8 @@ class TrackingServer(pulumi.ComponentResource):
         peering = gcp.compute.GlobalAddress(
             f"{name}-psa-range", project=args.project, purpose="VPC_PEERING",
             address_type="INTERNAL", prefix_length=PEERING_PREFIX, network=args.network,
-            description="private services access for the tracking database", opts=child)
+            description="private services access for the tracking database",
+            labels=args.labels, opts=child)
         connection = gcp.servicenetworking.Connection(
             f"{name}-psa", network=args.network, service="servicenetworking.googleapis.com",
             reserved_peering_ranges=[peering.name], deletion_policy="ABANDON", opts=child)

@@ -26,6 +26,27 @@ def cw_dashboard(r: Any, region: str) -> float:
     return r.extra_price("aws", region, "monitoring", "dashboard", "month")
 
 
+def aws_tracking(r: Any, region: str) -> float:
+    """MLflow: RDS db.t4g.small with 20 GB gp3 and its managed secret, one 0.5 vCPU / 1 GB
+    Fargate task, the internal ALB's hours (capacity units and logs are usage)."""
+    x = r.extra_price
+    return (x("aws", region, "database", "rds-postgres", "db.t4g.small") * H
+            + 20 * x("aws", region, "database", "rds-storage", "gp3")
+            + x("aws", region, "secrets", "secrets-manager", "rds-managed-secret")
+            + 0.5 * H * x("aws", region, "compute", "fargate", "vcpu-hour")
+            + 1.0 * H * x("aws", region, "compute", "fargate", "gb-hour")
+            + H * x("aws", region, "network", "alb", "hour"))
+
+
+def gcp_tracking(r: Any, region: str) -> float:
+    """MLflow: Cloud SQL db-g1-small with 10 GB SSD and one secret version (Cloud Run,
+    Artifact Registry and backups are usage)."""
+    x = r.extra_price
+    return (x("gcp", region, "database", "cloudsql-postgres", "db-g1-small") * H
+            + 10 * x("gcp", region, "database", "cloudsql-storage", "ssd")
+            + x("gcp", region, "secrets", "secret-manager", "version"))
+
+
 def ops_agent(r: Any, region: str, gpus: int, hours: float, machines: float = 1.0) -> float:
     """The Ops Agent's 3 series per GPU, a point a minute, 8 bytes a point, by the MiB."""
     mib = 3 * gpus * machines * hours * 60 * 8 / 2**20
@@ -52,7 +73,8 @@ def aws_h100_cluster(r: Any) -> float:
             + r.storage_price("aws", region, "network", "nat-gateway", "hour") * H
             + r.extra_price("aws", region, "network", "public-ipv4", "hour") * H  # NAT EIP
             + 2 * r.extra_price("aws", region, "monitoring", "metric-alarm", "standard")
-            + cw_agent(r, region, gpus=8, machines=2) + cw_dashboard(r, region))
+            + cw_agent(r, region, gpus=8, machines=2) + cw_dashboard(r, region)
+            + aws_tracking(r, region))                   # ailab:tracking: mlflow
 
 
 def aws_spot_pool(r: Any) -> float:
@@ -99,7 +121,8 @@ def gcp_a3_cluster(r: Any) -> float:
     node = (r.instance("gcp", "a3-highgpu-8g", region) * H
             + 500 * r.storage_price("gcp", region, "block", "pd-balanced"))
     return (2 * node + 2 * H * r.storage_price("gcp", region, "network", "nat-gateway", "hour")
-            + nat_ip(r, region) + ops_agent(r, region, gpus=8, hours=H, machines=2))
+            + nat_ip(r, region) + ops_agent(r, region, gpus=8, hours=H, machines=2)
+            + gcp_tracking(r, region))                   # ailab:tracking: mlflow
 
 
 HAND: dict[str, Callable[[Any], float]] = {
