@@ -11,6 +11,8 @@ rules of those APIs the botocore models do not carry.
   ``arn:...:secret:NAME:KEY::``).
 - RDS ``DeleteDBInstance``: the provider's delete takes either a final snapshot
   identifier or ``SkipFinalSnapshot`` (the API refuses neither / both).
+- CloudWatch Logs ``PutRetentionPolicy``: ``retentionInDays`` is one of the values
+  the API reference lists (the model types it as a plain integer).
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ FARGATE_SIZES: dict[int, range] = {
     1024: range(2048, 8192 + 1, 1024), 2048: range(4096, 16384 + 1, 1024),
     4096: range(8192, 30720 + 1, 1024)}
 """Fargate task CPU units -> accepted memory (MiB); 256 CPU also takes 512 MiB."""
+LOG_RETENTION_DAYS = frozenset({1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+                                1096, 1827, 2192, 2557, 2922, 3288, 3653})
+"""``PutRetentionPolicy``'s possible values (CloudWatch Logs API Reference)."""
 _SECRET_REF = re.compile(r"^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|"
                          r"ssm:[a-z0-9-]+:\d{12}:parameter/.+)$")
 
@@ -209,6 +214,10 @@ def api_rules(request: Request) -> list[str]:
         return aws_dashboard_problems(params.get("DashboardBody") or "")
     if operation == "RegisterTaskDefinition":
         return _task_rules(params)
+    if operation == "PutRetentionPolicy" and params.get("retentionInDays") not in \
+            LOG_RETENTION_DAYS:
+        return [f"retentionInDays {params.get('retentionInDays')} is not a retention "
+                "CloudWatch Logs accepts"]
     if operation == "DeleteDBInstance":
         skip, final = params.get("SkipFinalSnapshot"), params.get("FinalDBSnapshotIdentifier")
         if bool(skip) == bool(final):

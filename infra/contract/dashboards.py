@@ -56,6 +56,8 @@ def _widget_problems(widget: dict[str, Any]) -> list[str]:
     x, width = widget.get("x", 0), widget.get("width", 6)
     if x + width > AWS_COLUMNS:
         found.append(f"x {x} + width {width} overflows the {AWS_COLUMNS}-column grid")
+    if widget.get("type") != "metric":
+        return found
     for j, entry in enumerate((widget.get("properties") or {}).get("metrics") or []):
         strings = [e for e in entry if isinstance(e, str)]
         if strings and len(strings) % 2:
