@@ -13,7 +13,6 @@ price, dropped spot prices). The table's as-of date is its oldest row's.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -34,13 +33,11 @@ DATA_DIR_ENV = "AILAB_DATA_DIR"
 
 def user_data_dir() -> Path:
     """Where ``ailab catalog refresh`` writes: ``$AILAB_DATA_DIR``, else the platform's
-    user data directory (``~/.local/share/ailab`` on Linux); never the installed package."""
-    override = os.environ.get(DATA_DIR_ENV)
-    if override:
-        return Path(override)
-    import platformdirs
+    user data directory (``~/.local/share/ailab`` on Linux); never the installed package.
+    One rule for every user folder: ``ailab.core.paths``."""
+    from ailab.core.paths import user_data_dir as folder
 
-    return Path(platformdirs.user_data_dir("ailab", appauthor=False))
+    return folder()
 
 
 def user_prices_path() -> Path:

@@ -15,15 +15,26 @@ Infracost's usage file::
       monitored_objects: 1000000          # Intelligent-Tiering / Autoclass objects >= 128 KB
       transitions: {INTELLIGENT_TIERING: 20000}   # lifecycle moves per month, by target class
       noncurrent_gb: 50                   # versions kept by versioning
+    cs231-fall-gpu-*:                     # every lab machine at once
+      hours_per_month: 120
+
+Keys are resource names or, like Infracost's ``[*]``, shell-style patterns
+(``*``, ``?``, ``[0-9]``). A resource takes its fields from every key that
+matches it: patterns first, the less specific (fewer literal characters) before
+the more specific, then its exact name, each overriding the fields it sets.
 
 Fields are checked (pydantic, unknown fields refused); ``check_usage`` then
-refuses names the stack does not declare and fields a resource's pricing rule
-does not read, so a typo never silently prices nothing.
+refuses names the stack does not declare, patterns that match nothing and
+fields a resource's pricing rule does not read, so a typo never silently prices
+nothing. ``usage_for``, ``usage_for_each`` and ``usage_for_pair`` turn a file
+into per-resource usage for one stack, for several inventories at once, or for
+two stacks compared (``ailab diff``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -31,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
 
 from ailab.core.errors import InputFileError
 from ailab.core.inputs import read_mapping
-from ailab.core.inventory import Resource
+from ailab.core.inventory import Inventory, Resource
 from ailab.costs.scenario_io import field_path
 
 MAX_HOURS_PER_MONTH = 744.0
@@ -55,44 +66,57 @@ class ResourceUsage(BaseModel):
     """Monthly usage of one resource."""
 
     model_config = ConfigDict(extra="forbid")
-    stored_gb: float | None = Field(None, ge=0)
-    requests: Requests | None = None
-    egress_gb: float | None = Field(None, ge=0)
-    hours_per_month: float | None = Field(None, ge=0, le=MAX_HOURS_PER_MONTH)
-    processed_gb: float | None = Field(None, ge=0)
-    monitored_objects: float | None = Field(None, ge=0)
-    """Objects of 128 KB or more in S3 Intelligent-Tiering or a GCS Autoclass bucket."""
-    transitions: dict[TransitionClass, Annotated[float, Field(ge=0)]] | None = None
-    """Objects moved by lifecycle rules per month, by target storage class."""
-    noncurrent_gb: float | None = Field(None, ge=0)
-    """GB of noncurrent object versions a versioned bucket keeps."""
-    ia_stored_gb: float | None = Field(None, ge=0)
-    """EFS: GB in Infrequent Access."""
-    ia_read_gb: float | None = Field(None, ge=0)
-    ia_write_gb: float | None = Field(None, ge=0)
-    """EFS: GB read from / tiered into Infrequent Access per month."""
-    read_gb: float | None = Field(None, ge=0)
-    write_gb: float | None = Field(None, ge=0)
-    """EFS elastic throughput: GB read and written per month."""
-    backup_gb: float | None = Field(None, ge=0)
-    """FSx for Lustre, RDS, Cloud SQL: GB of backups kept."""
-    other_dashboards: float | None = Field(None, ge=0)
-    """CloudWatch: dashboards the account has besides this stack's (free allowance)."""
-    ingested_gb: float | None = Field(None, ge=0)
-    """CloudWatch Logs: GB ingested per month."""
-    vcpu_seconds: float | None = Field(None, ge=0)
-    gib_seconds: float | None = Field(None, ge=0)
-    requests_count: float | None = Field(None, ge=0)
-    """Cloud Run: vCPU-seconds and GiB-seconds serving, and requests, per month."""
-    access_operations: float | None = Field(None, ge=0)
-    """Secret Manager: secret access operations per month."""
+    stored_gb: float | None = Field(
+        None, ge=0, description="GB stored, averaged over the month")
+    requests: Requests | None = Field(
+        None, description="requests per month: {get: N, put: N}")
+    egress_gb: float | None = Field(
+        None, ge=0, description="GB sent out to the internet per month")
+    hours_per_month: float | None = Field(
+        None, ge=0, le=MAX_HOURS_PER_MONTH,
+        description=f"hours it runs per month (0-{MAX_HOURS_PER_MONTH:g}; default 730)")
+    processed_gb: float | None = Field(
+        None, ge=0, description="GB processed per month (NAT, load balancer)")
+    monitored_objects: float | None = Field(
+        None, ge=0, description="objects of 128 KB or more in S3 Intelligent-Tiering or a "
+        "GCS Autoclass bucket")
+    transitions: dict[TransitionClass, Annotated[float, Field(ge=0)]] | None = Field(
+        None, description="objects moved by lifecycle rules per month, by target class")
+    noncurrent_gb: float | None = Field(
+        None, ge=0, description="GB of noncurrent object versions a versioned bucket keeps")
+    ia_stored_gb: float | None = Field(
+        None, ge=0, description="EFS: GB in Infrequent Access")
+    ia_read_gb: float | None = Field(
+        None, ge=0, description="EFS: GB read from Infrequent Access per month")
+    ia_write_gb: float | None = Field(
+        None, ge=0, description="EFS: GB tiered into Infrequent Access per month")
+    read_gb: float | None = Field(
+        None, ge=0, description="EFS elastic throughput: GB read per month")
+    write_gb: float | None = Field(
+        None, ge=0, description="EFS elastic throughput: GB written per month")
+    backup_gb: float | None = Field(
+        None, ge=0, description="FSx for Lustre, RDS, Cloud SQL: GB of backups kept")
+    other_dashboards: float | None = Field(
+        None, ge=0, description="CloudWatch: dashboards the account has besides this "
+        "stack's (free allowance)")
+    ingested_gb: float | None = Field(
+        None, ge=0, description="CloudWatch Logs: GB ingested per month")
+    vcpu_seconds: float | None = Field(
+        None, ge=0, description="Cloud Run: vCPU-seconds serving per month")
+    gib_seconds: float | None = Field(
+        None, ge=0, description="Cloud Run: GiB-seconds serving per month")
+    requests_count: float | None = Field(
+        None, ge=0, description="Cloud Run: requests per month")
+    access_operations: float | None = Field(
+        None, ge=0, description="Secret Manager: secret access operations per month")
 
 
 FIELDS = tuple(ResourceUsage.model_fields)
 
 
-class UsageFile(RootModel[dict[str, ResourceUsage]]):
-    """Resource name -> usage."""
+class UsageFile(RootModel[dict[str, ResourceUsage | None]]):
+    """Resource name or pattern -> usage (``name:`` alone, with nothing set, is allowed:
+    a generated usage file lists every resource with its fields commented out)."""
 
 
 def parse_usage(data: Any, path: str) -> dict[str, dict[str, Any]]:
@@ -105,7 +129,8 @@ def parse_usage(data: Any, path: str) -> dict[str, dict[str, Any]]:
         if first["type"] == "extra_forbidden":
             problem = f"unknown field; allowed: {', '.join(FIELDS)}"
         raise InputFileError(path, field_path(tuple(first["loc"])), problem) from None
-    return {name: use.model_dump(exclude_none=True) for name, use in model.root.items()}
+    return {name: use.model_dump(exclude_none=True) if use is not None else {}
+            for name, use in model.root.items()}
 
 
 def load_usage(path: Path) -> dict[str, dict[str, Any]]:
@@ -113,8 +138,108 @@ def load_usage(path: Path) -> dict[str, dict[str, Any]]:
     return parse_usage(read_mapping(path), str(path))
 
 
-def check_usage(usage: dict[str, dict[str, Any]], path: str, resources: Iterable[Resource],
-                fields_for: Callable[[str], frozenset[str]]) -> None:
+FieldsFor = Callable[[str], frozenset[str]]
+Usage = dict[str, dict[str, Any]]
+
+
+def is_pattern(key: str) -> bool:
+    """True for a key with shell wildcards (``lab-gpu-*``)."""
+    return any(c in key for c in "*?[")
+
+
+def _specificity(key: str) -> int:
+    return sum(1 for c in key if c not in "*?[]")
+
+
+def matches(key: str, names: Iterable[str]) -> list[str]:
+    """The names a key applies to: itself, or every name its pattern matches."""
+    if not is_pattern(key):
+        return [key] if key in set(names) else []
+    return [n for n in names if fnmatchcase(n, key)]
+
+
+def usage_for(raw: Usage, path: str, resources: Iterable[Resource],
+              fields_for: FieldsFor, skip_unmatched: bool = False) -> Usage:
+    """Per-resource usage for one stack: patterns expanded, exact names last.
+
+    A pattern gives each matched resource only the fields its pricing rule reads,
+    and must give every field to at least one of them; with ``skip_unmatched``,
+    keys that match nothing here are left for the caller (the other stack of a
+    comparison) instead of refused."""
+    by_name = {r.name: r for r in resources if r.custom}
+    out: Usage = {}
+    patterns = sorted((k for k in raw if is_pattern(k)), key=_specificity)
+    for key in patterns:
+        matched = matches(key, by_name)
+        if not matched:
+            if skip_unmatched:
+                continue
+            raise InputFileError(path, key, "matches no resource of the stack",
+                                 hint="`ailab preview STACK` lists the resource names")
+        for field, value in raw[key].items():
+            takers = [n for n in matched if field in fields_for(by_name[n].type)]
+            if not takers:
+                kinds = ", ".join(sorted({by_name[n].type for n in matched}))
+                raise InputFileError(path, f"{key}.{field}",
+                                     f"applies to none of the {len(matched)} resources it "
+                                     f"matches ({kinds})")
+            for name in takers:
+                out.setdefault(name, {})[field] = value
+    exact = {k: v for k, v in raw.items() if not is_pattern(k)
+             and (k in by_name or not skip_unmatched)}
+    check_usage(exact, path, by_name.values(), fields_for)
+    for name, fields in exact.items():
+        out.setdefault(name, {}).update(fields)
+    return {name: fields for name, fields in out.items() if fields}
+
+
+def usage_for_pair(raw: Usage, path: str, doc_a: Inventory, doc_b: Inventory,
+                   fields_for: FieldsFor) -> tuple[Usage, Usage]:
+    """One usage file for two stacks: a key written with either stack's prefix
+    applies to the matching resources of both; a key neither stack has is refused."""
+    out = []
+    for doc, other in ((doc_a, doc_b), (doc_b, doc_a)):
+        mine: Usage = {}
+        for key, value in raw.items():
+            own = doc.stack + key.removeprefix(other.stack) if key.startswith(
+                other.stack + "-") else key
+            mine[own] = {**mine.get(own, {}), **value}
+        out.append(usage_for(mine, path, doc.resources, fields_for, skip_unmatched=True))
+    names = [r.name for doc in (doc_a, doc_b) for r in doc.resources]
+    for key in raw:
+        forms = {key, *(d.stack + key.removeprefix(o.stack)
+                        for d, o in ((doc_a, doc_b), (doc_b, doc_a))
+                        if key.startswith(o.stack + "-"))}
+        if not any(matches(form, names) for form in forms):
+            raise InputFileError(path, key, "no resource of that name in either stack")
+    return out[0], out[1]
+
+
+def usage_for_each(raw: Usage, path: str, docs: list[Inventory],
+                   fields_for: FieldsFor) -> list[Usage]:
+    """One usage file for several inventories of one stack (before and after an
+    update): each takes the keys that match it; a key none has is refused."""
+    if len(docs) == 1:
+        return [usage_for(raw, path, docs[0].resources, fields_for)]
+    names = [r.name for doc in docs for r in doc.resources]
+    for key in raw:
+        if not matches(key, names):
+            raise InputFileError(path, key, "no resource of that name in the stack",
+                                 hint="`ailab preview STACK` lists the resource names")
+    return [usage_for(raw, path, doc.resources, fields_for, skip_unmatched=True)
+            for doc in docs]
+
+
+def load_usage_for(path: Path | None, docs: list[Inventory],
+                   fields_for: FieldsFor) -> list[Usage]:
+    """``usage_for_each`` of a usage file (empty usage when there is no file)."""
+    if path is None:
+        return [{} for _ in docs]
+    return usage_for_each(load_usage(path), str(path), docs, fields_for)
+
+
+def check_usage(usage: Usage, path: str, resources: Iterable[Resource],
+                fields_for: FieldsFor) -> None:
     """Every name must be a resource of the stack and every field one its rule reads."""
     by_name = {r.name: r for r in resources if r.custom}
     for name, fields in usage.items():

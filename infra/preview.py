@@ -41,7 +41,6 @@ def preview_stack(name: str, stacks_dir: Path | None = None,
                   overrides: dict[str, Any] | None = None) -> Inventory:
     """Validate a stack's config and record every resource its program declares."""
     from ailab.infra.config import stack_file_values
-    from ailab.infra.program import build
     from ailab.infra.spec import load_spec
     from ailab.infra.stacks import load_stack_config
 
@@ -49,6 +48,9 @@ def preview_stack(name: str, stacks_dir: Path | None = None,
     if overrides:
         raw.update(stack_file_values(overrides))
     spec = load_spec(raw, name)
+    # The program imports the provider SDKs (seconds): only once the config is valid.
+    from ailab.infra.program import build
+
     resources = run_program(lambda: build(spec), stack=name, region=spec.region, raw_config=raw)
     resources.append(default_provider(spec.cloud, raw))
     return Inventory(stack=name, cloud=spec.cloud, region=spec.region,

@@ -12,18 +12,25 @@ from typing import Any
 
 from ailab.core.errors import InputFileError, StackNotFoundError
 from ailab.core.inputs import read_mapping
+from ailab.core.project import find_project
 from ailab.infra.config import stack_file_values
 from ailab.infra.spec import LabSpec, load_spec
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 def stacks_dir(override: Path | None = None) -> Path:
-    """``--stacks-dir``, else $AILAB_STACKS_DIR, else the project's ``stacks/``."""
+    """``--stacks-dir``, else $AILAB_STACKS_DIR, else the project's stack config
+    folder (``ailab.core.project``: the nearest Pulumi.yaml, or the packaged one)."""
     if override is not None:
         return override
     env = os.environ.get("AILAB_STACKS_DIR")
-    return Path(env) if env else PROJECT_ROOT / "stacks"
+    if env:
+        return Path(env)
+    project = find_project()
+    if project is None:
+        raise StackNotFoundError("no Pulumi.yaml in this folder or above, and no packaged "
+                                 "stacks", hint="run from the project folder or pass "
+                                 "--project-dir")
+    return project.stacks_dir
 
 
 def list_stacks(directory: Path | None = None) -> list[str]:

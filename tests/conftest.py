@@ -10,10 +10,20 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
+_USER_DIRS = tempfile.mkdtemp(prefix="ailab-test-user-")
+atexit.register(shutil.rmtree, _USER_DIRS, True)
+"""User data, cache and log folders for the run, never the tester's own: a refreshed
+price table in the user's data folder must not change test results."""
+
 _OFFLINE_ENV = {
+    "AILAB_DATA_DIR": os.path.join(_USER_DIRS, "data"),
+    "AILAB_CACHE_DIR": os.path.join(_USER_DIRS, "cache"),
+    "AILAB_LOG_DIR": os.path.join(_USER_DIRS, "log"),
     "AWS_EC2_METADATA_DISABLED": "true",
     "NO_GCE_CHECK": "true",  # google-auth compares with "true"
     "AWS_ACCESS_KEY_ID": "testing",
@@ -26,8 +36,6 @@ _OFFLINE_ENV = {
     "PULUMI_SKIP_UPDATE_CHECK": "true",
     "SKYPILOT_DISABLE_USAGE_COLLECTION": "1",
     "MPLBACKEND": "Agg",
-    # A refreshed price table in the user's data directory must not change test results.
-    "AILAB_DATA_DIR": os.path.join(tempfile.gettempdir(), f"ailab-test-data-{os.getpid()}"),
 }
 os.environ.update(_OFFLINE_ENV)
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "GOOGLE_APPLICATION_CREDENTIALS"):
@@ -60,16 +68,18 @@ def preview() -> Callable[..., Any]:
     return run
 
 
-Cli = Callable[[list[str]], tuple[int, str, str]]
+Cli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """Run the ``ailab`` console-script entry point in-process: exit code, stdout, stderr."""
+    """Run the ``ailab`` console-script entry point in-process: exit code, stdout, stderr.
+    Output is not a terminal, so tables are ``width`` columns wide (``$COLUMNS``)."""
 
-    def run(args: list[str]) -> tuple[int, str, str]:
+    def run(args: list[str], width: int = 200) -> tuple[int, str, str]:
         from ailab.cli import main
 
+        monkeypatch.setenv("COLUMNS", str(width))
         monkeypatch.setattr(sys, "argv", ["ailab", *args])
         with pytest.raises(SystemExit) as exc:
             main()

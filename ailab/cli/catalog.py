@@ -7,7 +7,16 @@ from typing import Annotated, Any
 
 import typer
 
-from ailab.cli.common import is_tty, print_json, print_table
+from ailab.cli import options
+from ailab.cli.common import (
+    input_file,
+    note,
+    output_files,
+    print_json,
+    print_table,
+    progress,
+)
+from ailab.cli.tables import Col
 from ailab.core.errors import CatalogError, CatalogRefreshError
 
 CLOUDS = ("aws", "gcp", "lambda", "nebius")
@@ -20,23 +29,22 @@ def show(
     ] = None,
     cloud: Annotated[str | None, typer.Option("--cloud", help="Only this cloud.")] = None,
     region: Annotated[str | None, typer.Option("--region", help="Only this region.")] = None,
-    limit: Annotated[
-        int, typer.Option("--limit", help="Rows shown in the table (JSON shows all).")
-    ] = 50,
+    limit: options.Limit = 50,
     issues: Annotated[
         bool, typer.Option("--issues", help="Show what the catalog checks found when the "
                            "table was built (dropped rows, spot prices, outliers).")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: options.Json = False,
+    fmt: options.FormatTJ = None,
 ) -> None:
     """Show accelerator instance prices per region, with their source and date.
 
-    Examples: `ailab catalog show --gpu H100 --cloud aws`; `ailab catalog show --issues
-    --cloud gcp` lists the build log (placeholders, duplicates, missing prices, spot
+    --issues lists the build log instead (placeholders, duplicates, missing prices, spot
     above on-demand, cross-region outliers).
     """
     if cloud is not None and cloud not in CLOUDS:
         raise CatalogError(f"unknown cloud {cloud!r}; known: {', '.join(CLOUDS)}", field="cloud")
+    as_json = options.output_format(as_json, fmt) is options.Format.json
     if issues:
         _show_issues(gpu, cloud, region, limit, as_json)
         return
@@ -58,7 +66,7 @@ def show(
     rows = rows.sort_values(["gpu", "cloud", "price_usd_hr"], kind="stable")
     if as_json:
         records = rows.astype(object).where(rows.notna(), None).to_dict("records")
-        print_json({"meta": catalog_meta(), "rows": records})
+        print_json({"meta": catalog_meta(), "rows": records}, "catalog")
         return
     table = [
         (
@@ -76,7 +84,8 @@ def show(
     noted = int((rows.head(limit)["note"] != "").sum())
     print_table(
         f"{min(limit, len(rows))} of {len(rows)} rows",
-        ["cloud", "instance", "gpu", "n", "region", "USD/h", "spot USD/h"],
+        [Col("cloud", "name"), Col("instance", "name"), Col("gpu", "name"), Col("n", "num"),
+         Col("region", "name"), Col("USD/h", "num"), Col("spot USD/h", "num")],
         table,
         footer=f"source: {meta.get('source')}, as of {rows['as_of'].min()}"
         + (f"; * {noted} rows carry a note from the catalog checks (see --json or --issues)"
@@ -99,24 +108,27 @@ def _show_issues(gpu: str | None, cloud: str | None, region: str | None, limit: 
     counts = {str(k): int(v) for k, v in log["check"].value_counts().sort_index().items()}
     if as_json:
         print_json({"meta": catalog_meta(), "counts": counts,
-                    "issues": log.to_dict("records")})
+                    "issues": log.to_dict("records")}, "catalog-issues")
         return
     rows = [(r["check"], r["cloud"], r["instance_type"], r["region"], r["zone"], r["detail"],
              r["action"]) for r in log.head(limit).to_dict("records")]
     print_table(f"{min(limit, len(log))} of {len(log)} catalog issues",
-                ["check", "cloud", "instance", "region", "zone", "detail", "action"], rows,
+                [Col("check", "name"), Col("cloud", "name"), Col("instance", "name"),
+                 Col("region", "name"), Col("zone", "name"), Col("detail", "text"),
+                 Col("action", "text")], rows,
                 footer=", ".join(f"{k}: {v}" for k, v in counts.items()) or "no issues")
 
 
 def accelerators_cmd(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: options.Json = False,
+    fmt: options.FormatTJ = None,
 ) -> None:
     """Show the accelerator table: peak BF16 TFLOP/s, memory, interconnect, default MFU."""
     from ailab.costs.accelerators import specs_frame
 
     frame = specs_frame()
-    if as_json:
-        print_json(frame.to_dict("records"))
+    if options.output_format(as_json, fmt) is options.Format.json:
+        print_json({"accelerators": frame.to_dict("records")}, "accelerators")
         return
     rows = [
         (
@@ -125,11 +137,13 @@ def accelerators_cmd(
             f"{r['memory_gib']:g}",
             r["interconnect"],
             f"{r['default_mfu']:.2f}",
-            r["source"] if is_tty() else r["source"][:60],
+            r["source"],
         )
         for r in frame.to_dict("records")
     ]
-    print_table("Accelerators", ["name", "TFLOP/s", "GiB", "interconnect", "MFU", "source"], rows)
+    print_table("Accelerators", [Col("name", "name"), Col("TFLOP/s", "num"), Col("GiB", "num"),
+                                 Col("interconnect", "text"), Col("MFU", "num"),
+                                 Col("source", "id")], rows)
 
 
 def refresh(
@@ -143,9 +157,9 @@ def refresh(
         typer.Option("--from-dir", help="SkyPilot-format catalog directory instead of live APIs."),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", help="Write here (default: the user data "
-                                  "directory, which then takes precedence over the shipped "
-                                  "table).")
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the table "
+                                  "here (default: the user data folder, which then takes "
+                                  "precedence over the shipped table; see `ailab doctor`).")
     ] = None,
     source: Annotated[
         str | None, typer.Option("--source", help="Source label for --from-dir.")
@@ -153,31 +167,33 @@ def refresh(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Snapshot date (default: today).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: options.Json = False,
 ) -> None:
     """Rebuild the price table from live AWS/GCP price APIs or a SkyPilot catalog directory.
 
-    Examples: `ailab catalog refresh --cloud aws`; `ailab catalog refresh --from-dir
-    ~/skypilot-catalog/catalogs/v8`. The table, its provenance and its build log are
-    written whole or not at all; nothing is written when a source is unreachable.
+    The table, its provenance and its build log are written whole or not at all, to
+    the user data folder (never into the installed package) unless --output; nothing
+    is written when a source is unreachable.
     """
     from ailab.costs.catalog import clear_cache, user_prices_path
 
     if cloud not in LIVE_CLOUDS:
         raise CatalogRefreshError(f"unknown source {cloud!r}; known: {', '.join(LIVE_CLOUDS)}",
                                   field="cloud")
+    output_files(output=output)  # the default folder is made only once there is a table
     target = output or user_prices_path()
-    if from_dir is not None:
-        from ailab.costs.refresh import refresh_from_dir
+    with progress("rebuilding the price table"):
+        if from_dir is not None:
+            from ailab.costs.refresh import refresh_from_dir
 
-        result = refresh_from_dir(from_dir, target, source, as_of)
-    else:
-        result = _refresh_live(target, cloud)
+            result = refresh_from_dir(input_file(from_dir), target, source, as_of)
+        else:
+            result = _refresh_live(target, cloud)
     clear_cache()
     if as_json:
-        print_json(result)
+        print_json(result, "catalog-refresh")
     else:
-        typer.echo(
+        note(
             f"wrote {result['rows']} rows to {result['output']} "
             f"({', '.join(f'{c}: {n}' for c, n in result['clouds'].items())}); checks: "
             + ", ".join(f"{k} {v}" for k, v in result["checks"].items())
@@ -246,9 +262,19 @@ def _live_gcp(table: Any) -> Any:
 def register(app: typer.Typer) -> None:
     """Attach the ``catalog`` group to the root app."""
     group = typer.Typer(
-        help="Price and accelerator tables: show and refresh.", no_args_is_help=True
+        help="Price and accelerator tables: show and refresh.", no_args_is_help=True,
+        epilog=options.examples("ailab catalog show --gpu H100 --cloud aws",
+                                "ailab catalog accelerators"),
     )
-    group.command("show")(show)
-    group.command("accelerators")(accelerators_cmd)
-    group.command("refresh")(refresh)
+    group.command("show", epilog=options.examples(
+        "ailab catalog show --gpu H100 --cloud aws",
+        "ailab catalog show --gpu tpu-v5e --limit 5",
+        "ailab catalog show --issues --cloud gcp",
+        "ailab catalog show --gpu A100-80GB --json"))(show)
+    group.command("accelerators", epilog=options.examples(
+        "ailab catalog accelerators", "ailab catalog accelerators --json"))(accelerators_cmd)
+    group.command("refresh", epilog=options.examples(
+        "ailab catalog refresh --cloud aws            # live AWS prices, with credentials",
+        "ailab catalog refresh --from-dir path/to/skypilot-catalog",
+        "ailab catalog refresh --from-dir path/to/catalog -o out/prices.csv"))(refresh)
     app.add_typer(group, name="catalog")

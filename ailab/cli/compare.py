@@ -1,133 +1,110 @@
-"""``ailab compare PLAN.yaml``: rank cloud, on-prem and hybrid plans for a demand."""
+"""``ailab compare PLAN.yaml``: rank cloud, on-prem and hybrid plans for a demand.
+
+The numbers come from ``ailab.costs.compare``; what they mean (break-even, the
+plans every view shows) from ``ailab.costs.compare_report``; the chart and the
+HTML report from ``ailab.costs.compare_chart`` / ``compare_html``. This module
+only reads the options and prints.
+"""
 
 from __future__ import annotations
 
-import base64
-import html
-import io
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from ailab.cli.common import print_json, print_table
+from ailab.cli import options
+from ailab.cli.common import (
+    charts_ready,
+    input_file,
+    output_files,
+    print_json,
+    print_table,
+    progress,
+    write_file,
+)
+from ailab.cli.options import Format
+from ailab.cli.tables import Col
+
+EXAMPLES = options.examples(
+    "ailab compare examples/plans/llm-pretraining-h100.yaml",
+    "ailab compare examples/plans/llm-pretraining-h100.yaml --chart out/cost.png "
+    "--html out/cost.html",
+    "ailab compare examples/plans/research-lab-a100.yaml --json",
+    "ailab compare examples/plans/research-lab-a100.yaml --format markdown --limit 5")
 
 
 def compare_cmd(
-    plan_file: Annotated[Path, typer.Argument(help="Plan file (see examples/plans/).")],
-    chart: Annotated[Path | None, typer.Option("--chart", help="Write a PNG chart here.")] = None,
-    report: Annotated[
-        Path | None, typer.Option("--html", help="Write an HTML report here.")
-    ] = None,
-    top: Annotated[int, typer.Option("--top", help="Plans shown in the table and chart.")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN", help="Plan file (see "
+                                              "examples/plans/).")],
+    chart: options.Chart = None,
+    report: options.Html = None,
+    limit: options.Limit = 20,
+    as_json: options.Json = False,
+    fmt: options.FormatAny = None,
 ) -> None:
-    """Rank cloud, on-prem and hybrid plans by total cost, with per-month costs."""
+    """Rank cloud, on-prem and hybrid plans by total cost, with per-month costs.
+
+    --format html prints the HTML report to stdout; --html FILE writes it to a file.
+    """
+    from ailab.costs.catalog import catalog_meta
     from ailab.costs.compare import compare, load_plan
+    from ailab.costs.compare_report import break_even, ranking_markdown
 
-    result = compare(load_plan(plan_file))
-    if chart is not None or report is not None:
-        png = render_chart(result, top)
-        if chart is not None:
-            chart.write_bytes(png)
+    out = options.output_format(as_json, fmt)
+    output_files(chart=chart, html=report)
+    plan = load_plan(input_file(plan_file))
+    with progress(f"comparing plans for {plan.name}"):
+        result = compare(plan)
+    html = None
+    if chart is not None or report is not None or out is Format.html:
+        html = _render(result, plan, chart, catalog_meta())
         if report is not None:
-            report.write_text(render_html(result, png))
-    if as_json:
-        print_json(result)
-        return
-    rows = [
-        (
-            p["rank"],
-            p["kind"],
-            p["name"],
-            f"{p['total_usd']:,.0f}",
-            f"{p['total_usd'] / len(p['monthly_usd']):,.0f}",
-        )
-        for p in result["plans"][:top]
-    ]
+            write_file(report, html)
+    found = break_even(result)
+    if out is Format.json:
+        print_json({**result, "break_even": asdict(found) if found else None}, "compare")
+    elif out is Format.html:
+        typer.echo(html, nl=False)
+    elif out is Format.markdown:
+        typer.echo(ranking_markdown(result, limit), nl=False)
+    else:
+        _table(result, limit, found.sentence() if found else None)
+
+
+def _render(result: dict, plan: object, chart: Path | None, catalog: dict) -> str:
+    from ailab.costs.compare_chart import chart_png
+    from ailab.costs.compare_html import report_html
+
+    charts_ready()
+    with progress("drawing the chart"):
+        png = chart_png(result)
+    if chart is not None:
+        write_file(chart, png)
+    return report_html(result, plan, png, catalog=catalog,
+                       generated_at=datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def _table(result: dict, limit: int, verdict: str | None) -> None:
+    from ailab.costs.compare_report import KIND_LABELS, money, notes, shown_plans
+
+    plans = shown_plans(result, limit)
+    rows = [(p["rank"], KIND_LABELS[p["kind"]].split(" ")[0], p["name"], money(p["total_usd"]),
+             money(p["total_usd"] / max(1, len(p["monthly_usd"])))) for p in plans]
     demand = sum(result["demand_gpu_hours"])
-    print_table(
-        f"{result['plan']}: {demand:,.0f} {result['gpu']} GPU-hours over "
-        f"{result['horizon_months']} months",
-        ["#", "kind", "plan", "total USD", "USD/month"],
-        rows,
-    )
-    for line in _notes(result):
-        typer.echo(line)
-
-
-def _notes(result: dict[str, Any]) -> list[str]:
-    """What the table cannot show: where whole jobs went, break-even, rejected options."""
-    lines = []
-    hybrid = next((p for p in result["plans"] if p["kind"] == "hybrid"), None)
-    if hybrid is not None:
-        lines.append(f"Hybrid: {result['hybrid_rule']}.")
-        lines += [f"  #{hybrid['rank']}: {j['job']} ({j['gpus']} GPUs, {j['gpu_hours']:,.0f} "
-                  f"GPU-hours) -> {j['site']}: {j['reason']}" for j in hybrid["jobs"]]
-    onprem = next((p for p in result["plans"] if p["kind"] == "onprem"), None)
-    if onprem is not None:
-        details = onprem["details"]
-        lines.append(f"On-prem: {details['break_even_reason']} (vs "
-                     f"${details['vs_usd_per_gpu_hour']:.2f}/GPU-hour); it runs at "
-                     f"{details['utilisation']:.0%}; {details['capital']}.")
-    lines += [f"Not a plan: {r['name']}: {r['reason']}." for r in result.get("rejected", [])]
-    return lines
-
-
-def render_chart(result: dict[str, Any], top: int = 20) -> bytes:
-    """PNG: totals per plan (bars) and cumulative cost per month for the five cheapest."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plans = result["plans"][:top]
-    colours = {"cloud": "#4c78a8", "onprem": "#f58518", "hybrid": "#54a24b"}
-    fig, (bars, lines) = plt.subplots(1, 2, figsize=(14, max(4.0, 0.35 * len(plans) + 1.5)))
-    names = [p["name"] for p in plans][::-1]
-    totals = [p["total_usd"] for p in plans][::-1]
-    bars.barh(names, totals, color=[colours[p["kind"]] for p in plans][::-1])
-    bars.set_xlabel("total USD")
-    bars.tick_params(axis="y", labelsize=7)
-    for plan in plans[:5]:
-        running = [sum(plan["monthly_usd"][: i + 1]) for i in range(len(plan["monthly_usd"]))]
-        lines.plot(range(1, len(running) + 1), running, marker="o", label=plan["name"][:50])
-    lines.set_xlabel("month")
-    lines.set_ylabel("cumulative USD")
-    lines.legend(fontsize=7)
-    fig.suptitle(result["plan"])
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    return buf.getvalue()
-
-
-def render_html(result: dict[str, Any], png: bytes) -> str:
-    """A self-contained report: the chart embedded as data, and the ranked table."""
-    months = len(result["demand_gpu_hours"])
-    head = "".join(f"<th>m{i}</th>" for i in range(1, months + 1))
-    body = "".join(
-        f"<tr><td>{p['rank']}</td><td>{p['kind']}</td><td>{html.escape(p['name'])}</td>"
-        f"<td>{p['total_usd']:,.0f}</td>"
-        + "".join(f"<td>{v:,.0f}</td>" for v in p["monthly_usd"])
-        + "</tr>"
-        for p in result["plans"]
-    )
-    image = base64.b64encode(png).decode()
-    title = html.escape(result["plan"])
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
-        "<style>body{font-family:sans-serif}td,th{padding:2px 6px;text-align:right}"
-        "td:nth-child(3){text-align:left}</style></head><body>"
-        f"<h1>{title}</h1><p>{result['gpu']}, {months} months, "
-        f"{sum(result['demand_gpu_hours']):,.0f} GPU-hours demanded.</p>"
-        f"<img alt='cost chart' src='data:image/png;base64,{image}'>"
-        f"<table><tr><th>#</th><th>kind</th><th>plan</th><th>total USD</th>{head}</tr>"
-        f"{body}</table></body></html>\n"
-    )
+    hidden = len(result["plans"]) - len(plans)
+    footer = ([verdict] if verdict else []) + notes(result)
+    if hidden > 0:
+        footer.append(f"{hidden} more plans not shown (--limit, or --json for all)")
+    print_table(f"{result['plan']}: {demand:,.0f} {result['gpu']} GPU-hours over "
+                f"{result['horizon_months']} months",
+                [Col("#", "num"), Col("kind", "name"), Col("plan", "text"),
+                 Col("total", "num"), Col("per month", "num")], rows,
+                footer="\n".join(footer) or None)
 
 
 def register(app: typer.Typer) -> None:
     """Attach ``compare`` to the root app."""
-    app.command("compare")(compare_cmd)
+    app.command("compare", epilog=EXAMPLES)(compare_cmd)

@@ -1,260 +1,227 @@
-"""``ailab cost`` and ``ailab diff``: price a stack before ``pulumi up``.
+"""``ailab cost ...`` and ``ailab diff``: price stacks before ``pulumi up``.
 
-- ``ailab cost --from-pulumi-preview FILE`` prices the JSON that
-  ``pulumi preview --json`` writes (for users with the Pulumi CLI and a backend).
-- ``ailab diff STACK_A STACK_B`` prices two stacks offline and shows what differs.
+- ``cost breakdown STACK...``: several stacks in one run, each priced offline,
+  and the grand total; ``--from-pulumi-preview FILE`` prices the JSON that
+  ``pulumi preview --json`` writes instead.
+- ``cost usage-file STACK``: a commented usage file to fill in.
+- ``cost comment --base B --head H``: a pull-request comment from two runs.
+- ``diff A B``: two stacks side by side, per resource and per component.
 
-``ailab preview STACK --cost`` uses the helpers here too (``priced_preview``).
+``ailab preview STACK --cost`` shares the printing (``ailab.cli.priced``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ailab.cli.common import print_json, print_table
+from ailab.cli import options
+from ailab.cli.common import input_file, output_files, print_json, progress, write_file
+from ailab.cli.options import Format
+from ailab.cli.priced import (
+    PricedPreview,
+    price_documents,
+    print_cost_table,
+    print_diff_table,
+    print_totals,
+    totals_markdown,
+)
 
 if TYPE_CHECKING:
-    from ailab.core.inventory import Inventory, Resource
-    from ailab.costs.stack_pricing import CostDiff, StackCost
+    from ailab.core.inventory import Inventory
+
+group = typer.Typer(help="Price stacks before `pulumi up`: several at once, usage files, "
+                         "pull-request comments.", no_args_is_help=True,
+                    epilog=options.examples(
+                        "ailab cost breakdown aws-gpu-lab gcp-gpu-lab",
+                        "ailab cost usage-file aws-gpu-lab -o out/usage.yaml",
+                        "ailab cost comment --base out/base.json --head out/head.json"))
 
 
-class OutputFormat(StrEnum):
-    """How priced output is printed for people."""
+def _preview(stacks: list[str], stacks_dir: Path | None) -> list[Inventory]:
+    from ailab.infra.preview import preview_stack
 
-    table = "table"
-    markdown = "markdown"
-
-
-USAGE_HELP = "Usage file: YAML keyed by resource name (stored_gb, requests, egress_gb, " \
-             "hours_per_month, processed_gb, monitored_objects, transitions, noncurrent_gb, " \
-             "ia_stored_gb, ia_read_gb, ia_write_gb, read_gb, write_gb, backup_gb)."
-FORMAT_HELP = "table (terminal) or markdown (a pull-request comment)."
+    out = []
+    for i, name in enumerate(stacks, start=1):
+        with progress(f"previewing {name} under Pulumi mocks ({i}/{len(stacks)})"):
+            out.append(preview_stack(name, stacks_dir))
+    return out
 
 
-def _usage(path: Path | None, resources: list[Resource],
-           also_known: set[str] | None = None) -> dict[str, dict[str, Any]]:
-    """Load and check a usage file against a stack's resources. Names in
-    ``also_known`` (the other side of a comparison) are skipped, not refused."""
-    if path is None:
-        return {}
-    from ailab.costs.stack_pricing.registry import usage_fields_for
-    from ailab.costs.usage import check_usage, load_usage
-
-    names = {r.name for r in resources}
-    usage = {k: v for k, v in load_usage(path).items()
-             if k in names or k not in (also_known or set())}
-    check_usage(usage, str(path), resources, usage_fields_for)
-    return usage
-
-
-def price_stack(inventory: Inventory, usage_path: Path | None,
-                also_known: set[str] | None = None) -> StackCost:
-    """Price an inventory with an optional usage file."""
-    from ailab.costs.stack_pricing import price_inventory
-
-    return price_inventory(inventory, _usage(usage_path, inventory.resources, also_known))
-
-
-def _read_baseline(path: Path) -> StackCost:
-    from ailab.core.inputs import read_json
-    from ailab.costs.stack_pricing import stack_cost_from_json
-
-    return stack_cost_from_json(read_json(path, show_line=True), str(path))
-
-
-@dataclass
-class PricedPreview:
-    """A priced inventory, optionally compared with a baseline, ready to print."""
-
-    cost: StackCost
-    diff: CostDiff | None
-    fmt: OutputFormat
-
-    def document(self, doc: dict[str, Any]) -> dict[str, Any]:
-        """The inventory JSON with a ``cost`` object per resource and the totals."""
-        from ailab.costs.stack_pricing import priced_document
-
-        out = priced_document(doc, self.cost)
-        if self.diff is not None:
-            out["cost_diff"] = self.diff.to_json()
-        return out
-
-    def print(self) -> None:
-        if self.fmt is OutputFormat.markdown:
-            from ailab.costs.stack_pricing.render import diff_markdown, stack_markdown
-
-            typer.echo(stack_markdown(self.cost), nl=False)
-            if self.diff is not None:
-                typer.echo("\n" + diff_markdown(self.diff), nl=False)
-            return
-        print_cost_table(self.cost)
-        if self.diff is not None:
-            print_diff_table(self.diff)
-
-
-def priced_preview(inventory: Inventory, cost: bool, fmt: OutputFormat, usage: Path | None,
-                   compare_to: Path | None) -> PricedPreview | None:
-    """What ``ailab preview --cost`` adds; None when no cost option was given."""
-    if not (cost or fmt is OutputFormat.markdown or usage or compare_to):
-        return None
-    from ailab.costs.stack_pricing import diff_costs
-
-    priced = price_stack(inventory, usage)
-    diff = diff_costs(_read_baseline(compare_to), priced) if compare_to else None
-    return PricedPreview(priced, diff, fmt)
-
-
-def print_cost_table(cost: StackCost, ops: dict[str, str] | None = None) -> None:
-    """Every resource's monthly cost, dearest first, then unpriced and free ones."""
-    from ailab.core.tokens import display_name
-    from ailab.costs.stack_pricing.render import (
-        details_cell,
-        monthly_cell,
-        totals_text,
-        usd,
-    )
-
-    order = {"priced": 0, "usage": 0, "unpriced": 1, "free": 2}
-    lines = sorted(cost.lines, key=lambda ln: (order[ln.status], -(ln.monthly_usd or 0.0)))
-    columns = ["type", "name", *(["op"] if ops else []), "monthly", "how"]
-    rows = [(display_name(ln.type), ln.name, *([ops.get(ln.name, "")] if ops else []),
-             monthly_cell(ln), details_cell(ln)) for ln in lines]
-    parts = ", ".join(f"{name} {usd(value)}" for name, value in cost.by_component().items()
-                      if value)
-    notes = "".join(f"\n- {ln.name}: {note}" for ln in lines if ln.status != "free"
-                    for note in ln.notes)
-    print_table(f"{cost.stack} monthly cost ({cost.cloud} {cost.region})", columns, rows,
-                footer=f"{totals_text(cost)}\nper component: {parts}"
-                       + (f"\nnotes:{notes}" if notes else ""))
-
-
-def print_diff_table(diff: CostDiff) -> None:
-    """Resources whose cost changes, and the total delta."""
-    from ailab.costs.stack_pricing.render import monthly_cell, usd
-
-    rows = [(d.name, d.change, "" if d.before is None else monthly_cell(d.before),
-             "" if d.after is None else monthly_cell(d.after), usd(d.delta_usd, signed=True))
-            for d in diff.changed()]
-    print_table(f"cost change: {diff.before.stack} -> {diff.after.stack}",
-                ["name", "change", "before", "after", "delta"], rows,
-                footer=f"total {usd(diff.before.total_monthly_usd)} -> "
-                       f"{usd(diff.after.total_monthly_usd)} per month "
-                       f"({usd(diff.total_delta_usd, signed=True)}/month, "
-                       f"{usd(diff.total_delta_usd / 730.0, signed=True)}/hour)")
-
-
-def cost(
-    from_pulumi_preview: Path = typer.Option(..., "--from-pulumi-preview", help="JSON written "
-                                             "by `pulumi preview --json > FILE`."),
-    usage: Path = typer.Option(None, "--usage", help=USAGE_HELP),
-    region: str = typer.Option(None, "--region", help="Region when the preview's config "
-                               "names none."),
-    json_out: bool = typer.Option(False, "--json", help="Print the priced inventory as JSON."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help=FORMAT_HELP),
+@group.command("breakdown", epilog=options.examples(
+    "ailab cost breakdown aws-gpu-lab aws-spot-pool gcp-gpu-lab",
+    "ailab cost breakdown aws-gpu-lab --usage examples/usage/aws-gpu-lab.yaml --all",
+    "ailab cost breakdown aws-gpu-lab gcp-gpu-lab --json > out/head.json",
+    "pulumi preview --json > out/preview.json && ailab cost breakdown "
+    "--from-pulumi-preview out/preview.json"))
+def breakdown(
+    stacks: Annotated[list[str] | None, typer.Argument(
+        metavar="[STACK]...", help="Stacks to price (stack files in the project).",
+        autocompletion=options._stack_names)] = None,
+    from_pulumi_preview: Annotated[Path | None, typer.Option(
+        "--from-pulumi-preview", metavar="FILE",
+        help="Price the JSON of `pulumi preview --json > FILE` instead of stacks.")] = None,
+    usage: options.UsageFile = None,
+    region: Annotated[str | None, typer.Option(
+        "--region", help="With --from-pulumi-preview: the region when its config names "
+        "none.")] = None,
+    stacks_dir: options.StacksDir = None,
+    show_all: options.ShowAll = False,
+    as_json: options.Json = False,
+    fmt: options.FormatTJM = None,
 ) -> None:
-    """Price a real `pulumi preview --json`: the stack after the update and the change.
+    """Monthly cost of one or more stacks, per resource and component, and the grand total."""
+    from ailab.costs.stack_pricing.comment import grand_total
 
-    Each resource the update leaves in place is priced from the embedded catalog
-    and storage prices; resources the preview deletes or replaces show up in the
-    change against the stack as it is now.
-    """
+    out = options.output_format(as_json, fmt)
+    if bool(stacks) == bool(from_pulumi_preview):
+        raise options.usage_problem("give STACK names or --from-pulumi-preview FILE (one of "
+                                    "the two)")
+    if from_pulumi_preview is not None:
+        _from_pulumi_preview(input_file(from_pulumi_preview), usage, region, out, show_all)
+        return
+    inventories = _preview(stacks or [], stacks_dir)
+    priced = [PricedPreview(cost, None) for cost in price_documents(inventories, usage)]
+    if out is Format.json:
+        print_json({"stacks": [p.document(inv.to_json())
+                               for p, inv in zip(priced, inventories, strict=True)],
+                    **grand_total([p.cost for p in priced])}, "cost-breakdown")
+        return
+    for p in priced:
+        p.print(out, show_all)
+    if len(priced) > 1:
+        if out is Format.markdown:
+            typer.echo("\n" + totals_markdown([p.cost for p in priced]), nl=False)
+        else:
+            print_totals([p.cost for p in priced])
+
+
+def _from_pulumi_preview(path: Path, usage: Path | None, region: str | None, out: Format,
+                         show_all: bool) -> None:
+    """The stack after a real update, and the change against the stack as it is."""
     from ailab.costs.pulumi_preview_json import load_preview
-    from ailab.costs.stack_pricing import diff_costs
+    from ailab.costs.stack_pricing import diff_costs, priced_document
+    from ailab.costs.stack_pricing.comment import grand_total
 
-    docs = load_preview(from_pulumi_preview, region)
-    names_after = {r.name for r in docs.after.resources}
-    names_before = {r.name for r in docs.before.resources}
-    after = price_stack(docs.after, usage, names_before)
-    before = price_stack(docs.before, usage, names_after)
+    docs = load_preview(path, region)
+    after, before = price_documents([docs.after, docs.before], usage)
     diff = diff_costs(before, after) if docs.before.resources else None
-    if json_out:
-        from ailab.costs.stack_pricing import priced_document
-
+    if out is Format.json:
         doc = priced_document(docs.after.to_json(), after)
         for res in doc["resources"]:
             res["op"] = docs.ops.get(res["name"], "")
         if diff is not None:
             doc["cost_diff"] = diff.to_json()
-        print_json(doc)
+        print_json({"stacks": [doc], **grand_total([after])}, "cost-breakdown")
         return
-    if fmt is OutputFormat.markdown:
-        PricedPreview(after, diff, fmt).print()
+    if out is Format.markdown:
+        PricedPreview(after, diff).print(out, show_all)
         return
-    print_cost_table(after, docs.ops)
+    print_cost_table(after, show_all, docs.ops)
     if diff is not None:
         print_diff_table(diff)
 
 
-def diff(
-    stack_a: str = typer.Argument(..., help="Baseline stack: stacks/Pulumi.<STACK_A>.yaml."),
-    stack_b: str = typer.Argument(..., help="Changed stack: stacks/Pulumi.<STACK_B>.yaml."),
-    usage: Path = typer.Option(None, "--usage", help=USAGE_HELP + " Names may use either "
-                               "stack's prefix."),
-    stacks_dir: Path = typer.Option(None, "--stacks-dir", help="Folder of stack files "
-                                    "(default: the project's stacks/)."),
-    json_out: bool = typer.Option(False, "--json", help="Print the differences as JSON."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help=FORMAT_HELP),
+@group.command("usage-file", epilog=options.examples(
+    "ailab cost usage-file aws-gpu-lab -o out/aws-gpu-lab.usage.yaml",
+    "ailab cost usage-file aws-spot-pool --no-wildcards"))
+def usage_file(
+    stack: options.Stack,
+    output: options.Output = None,
+    wildcards: Annotated[bool, typer.Option(
+        "--wildcards/--no-wildcards", help="One pattern key for numbered siblings "
+        "(lab-gpu-*).")] = True,
+    stacks_dir: options.StacksDir = None,
 ) -> None:
-    """Price two stacks offline and show per-resource cost differences and the total delta.
+    """Write a commented usage file for a stack: every usage-dependent resource and field."""
+    from ailab.costs.stack_pricing.registry import usage_fields_for
+    from ailab.costs.usage_template import usage_template
+
+    output_files(output=output)
+    (inventory,) = _preview([stack], stacks_dir)
+    text = usage_template(inventory, usage_fields_for, wildcards=wildcards,
+                          generated_at=datetime.now(UTC).date().isoformat())
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        write_file(output, text)
+
+
+@group.command("comment", epilog=options.examples(
+    "ailab cost breakdown aws-gpu-lab gcp-gpu-lab --json > out/base.json   # on main",
+    "ailab cost breakdown aws-gpu-lab gcp-gpu-lab --json > out/head.json   # on the branch",
+    "ailab cost comment --base out/base.json --head out/head.json -o out/comment.md"))
+def comment(
+    base: Annotated[Path, typer.Option("--base", metavar="FILE", help="JSON of the base "
+                                       "branch (`ailab cost breakdown ... --json`).")],
+    head: Annotated[Path, typer.Option("--head", metavar="FILE", help="JSON of the pull "
+                                       "request, same command.")],
+    output: options.Output = None,
+) -> None:
+    """A pull-request comment (Markdown): total change, per stack, component and resource."""
+    from ailab.core.inputs import read_json
+    from ailab.costs.stack_pricing.comment import (
+        comment_markdown,
+        sources_from_json,
+        stack_costs_from_json,
+    )
+
+    output_files(output=output)
+    docs = [(read_json(p, show_line=True), str(p)) for p in (input_file(base), input_file(head))]
+    sides = [stack_costs_from_json(doc, path) for doc, path in docs]
+    text = comment_markdown(sides[0], sides[1], datetime.now(UTC).isoformat(timespec="seconds"),
+                            sources_from_json(docs[1][0]))
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        write_file(output, text)
+
+
+def diff(
+    stack_a: Annotated[str, typer.Argument(metavar="STACK_A", help="Baseline stack.",
+                                           autocompletion=options._stack_names)],
+    stack_b: Annotated[str, typer.Argument(metavar="STACK_B", help="Changed stack.",
+                                           autocompletion=options._stack_names)],
+    usage: options.UsageFile = None,
+    stacks_dir: options.StacksDir = None,
+    as_json: options.Json = False,
+    fmt: options.FormatTJM = None,
+) -> None:
+    """Price two stacks offline: per-resource and per-component differences, the total.
 
     Resources are matched by name without the stack prefix, so two configs of the
-    same program line up: a change to a stack's config shows its price before it
-    ships.
+    same program line up; a usage-file key may use either stack's prefix.
     """
     from ailab.costs.stack_pricing import diff_costs, price_inventory
-    from ailab.infra.preview import preview_stack
-
-    stacks = [preview_stack(name, stacks_dir) for name in (stack_a, stack_b)]
-    usage_a, usage_b = _usage_pair(usage, stacks[0], stacks[1])
-    result = diff_costs(price_inventory(stacks[0], usage_a),
-                        price_inventory(stacks[1], usage_b))
-    if json_out:
-        print_json(result.to_json())
-        return
-    if fmt is OutputFormat.markdown:
-        from ailab.costs.stack_pricing.render import diff_markdown
-
-        typer.echo(diff_markdown(result), nl=False)
-        return
-    print_diff_table(result)
-
-
-def _usage_pair(path: Path | None, doc_a: Inventory, doc_b: Inventory
-                ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """One usage file for two stacks: a name written with either stack's prefix
-    applies to the matching resource of both."""
-    if path is None:
-        return {}, {}
-    from ailab.core.errors import InputFileError
     from ailab.costs.stack_pricing.registry import usage_fields_for
-    from ailab.costs.usage import check_usage, load_usage
+    from ailab.costs.stack_pricing.render import diff_markdown
+    from ailab.costs.usage import load_usage, usage_for_pair
 
-    raw = load_usage(path)
-    out = []
-    for doc, other in ((doc_a, doc_b), (doc_b, doc_a)):
-        stack, names = doc.stack, {r.name for r in doc.resources}
-        mine = {}
-        for key, value in raw.items():
-            name = stack + key.removeprefix(other.stack) if key.startswith(
-                other.stack + "-") else key
-            if name in names:
-                mine[name] = value
-        check_usage(mine, str(path), doc.resources, usage_fields_for)
-        out.append(mine)
-    for key in raw:
-        base = key.removeprefix(doc_a.stack).removeprefix(doc_b.stack)
-        if not any(doc.stack + base in out[i] or key in out[i]
-                   for i, doc in enumerate((doc_a, doc_b))):
-            raise InputFileError(str(path), key, "no resource of that name in either stack")
-    return out[0], out[1]
+    out = options.output_format(as_json, fmt)
+    pair = _preview([stack_a, stack_b], stacks_dir)
+    usage_a: dict[str, dict[str, Any]] = {}
+    usage_b: dict[str, dict[str, Any]] = {}
+    if usage is not None:
+        path = input_file(usage)
+        usage_a, usage_b = usage_for_pair(load_usage(path), str(path), pair[0], pair[1],
+                                          usage_fields_for)
+    result = diff_costs(price_inventory(pair[0], usage_a), price_inventory(pair[1], usage_b))
+    if out is Format.json:
+        print_json(result.to_json(), "cost-diff")
+    elif out is Format.markdown:
+        typer.echo(diff_markdown(result), nl=False)
+    else:
+        print_diff_table(result)
 
 
 def register(app: typer.Typer) -> None:
     """Add ``cost`` and ``diff`` to the root app."""
-    app.command("cost")(cost)
-    app.command("diff")(diff)
+    app.add_typer(group, name="cost")
+    app.command("diff", epilog=options.examples(
+        "ailab diff aws-gpu-lab aws-h100-cluster",
+        "ailab diff aws-gpu-lab aws-spot-pool --format markdown",
+        "ailab diff aws-gpu-lab aws-spot-pool --usage examples/usage/aws-gpu-lab.yaml --json"),
+    )(diff)

@@ -11,6 +11,8 @@ import importlib
 
 import typer
 
+from ailab.cli import options
+
 # Modules under ailab/cli/ that define register_estimate(group: typer.Typer).
 ESTIMATE_MODULES: list[str] = ["estimate_train", "estimate_serve", "estimate_storage"]
 
@@ -20,6 +22,10 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(
         help="Estimate what a training run, a service or a storage plan will cost.",
         no_args_is_help=True,
+        epilog=options.examples(
+            "ailab estimate train --params 7e9 --tokens 2e12 --gpu H100 --gpus 256",
+            "ailab estimate serve examples/serve/chat-l4-diurnal.yaml",
+            "ailab estimate storage examples/storage/training-data-s3.yaml"),
     )
     for name in ESTIMATE_MODULES:
         importlib.import_module(f"ailab.cli.{name}").register_estimate(group)

@@ -17,47 +17,62 @@ from typing import Annotated, Any
 
 import typer
 
-from ailab.cli.common import is_tty, print_json, print_table
+from ailab.cli import options
+from ailab.cli.common import (
+    charts_ready,
+    input_file,
+    output_files,
+    print_json,
+    print_table,
+    progress,
+    write_file_with,
+)
+from ailab.cli.tables import Col
 
 
 def register_estimate(group: typer.Typer) -> None:
     """Attach ``serve`` to the ``estimate`` group."""
 
-    @group.command("serve")
+    @group.command("serve", epilog=options.examples(
+        "ailab estimate serve examples/serve/chat-l4-diurnal.yaml",
+        "ailab estimate serve examples/serve/tiny-onnx-cpu.yaml --json",
+        "ailab estimate serve examples/serve/batch-a100-csv.yaml --json --chart out/serve.png"))
     def serve(
-        scenario: Annotated[Path, typer.Argument(help="Serve scenario YAML.")],
-        json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
-        chart: Annotated[
-            Path | None, typer.Option("--chart", help="Write a PNG of demand and replicas.")
-        ] = None,
+        scenario: Annotated[Path, typer.Argument(metavar="SCENARIO",
+                                                 help="Serve scenario YAML.")],
+        as_json: options.Json = False,
+        fmt: options.FormatTJ = None,
+        chart: options.Chart = None,
     ) -> None:
         """Cost of serving a demand profile: replicas (fixed peak, autoscaled, spot) and
-        serverless platforms, with the break-even demand.
-
-        Example: ailab estimate serve examples/serve/tiny-onnx-cpu.yaml --json
-        """
+        serverless platforms, with the break-even demand."""
         from ailab.core.errors import EstimateError, InputFileError
         from ailab.costs.serve_estimate import estimate_serve
         from ailab.costs.serve_report import serve_chart
         from ailab.costs.serve_scenario import load_serve_scenario
 
-        sc, demand = load_serve_scenario(scenario)
+        out = options.output_format(as_json, fmt)
+        output_files(chart=chart)
+        path = input_file(scenario)
+        sc, demand = load_serve_scenario(path)
         try:
-            est = estimate_serve(sc, demand)
+            with progress(f"simulating {sc.name}"):
+                est = estimate_serve(sc, demand)
         except EstimateError as exc:  # a scenario field: name it in the file
             if exc.field is None:
                 raise
-            raise InputFileError(str(scenario), exc.field, exc.problem, exc.hint) from None
+            raise InputFileError(str(path), exc.field, exc.problem, exc.hint) from None
         if chart is not None:
-            serve_chart(est, str(chart))
+            charts_ready()
+            write_file_with(chart, lambda tmp: serve_chart(est, tmp))
         data = est.as_dict()
-        if json_out:
-            print_json(data)
+        if out is options.Format.json:
+            print_json(data, "estimate-serve")
             return
-        _table(sc.name, data, chart)
+        _table(sc.name, data)
 
 
-def _table(name: str, data: dict[str, Any], chart: Path | None) -> None:
+def _table(name: str, data: dict[str, Any]) -> None:
     rows = [(p["name"], f"{p['replica_hours']:,.1f} replica-h", f"${p['cost_usd']:,.2f}",
              f"{p['overload_minutes']:,.0f}", f"{p['saving_vs_peak_pct']:.1f}%")
             for p in data["policies"]]
@@ -81,9 +96,8 @@ def _table(name: str, data: dict[str, Any], chart: Path | None) -> None:
     lines += [f"warning: {w}" for w in data["warnings"]]
     if rec:
         lines.append(f"recommendation: {rec['reason']}")
-    if chart is not None and is_tty():
-        lines.append(f"chart: {chart}")
     print_table(f"{name}: {data['instance_type']} in {data['region']} over "
                 f"{data['horizon_hours']:g} h",
-                ["option", "usage", "cost", "overload min", "saving vs peak"], rows,
+                [Col("option", "name"), Col("usage", "text"), Col("cost", "num"),
+                 Col("overload min", "num"), Col("saving vs peak", "num")], rows,
                 footer="\n".join(lines))

@@ -14,29 +14,46 @@ from typing import Annotated
 
 import typer
 
-from ailab.cli.common import print_json, print_table
+from ailab.cli import options
+from ailab.cli.common import (
+    charts_ready,
+    input_file,
+    output_files,
+    print_json,
+    print_table,
+    progress,
+    write_file_with,
+)
+from ailab.cli.tables import Col
 
 
 def register_estimate(group: typer.Typer) -> None:
     """Attach ``storage`` to the ``estimate`` group."""
 
-    @group.command("storage")
+    @group.command("storage", epilog=options.examples(
+        "ailab estimate storage examples/storage/training-data-s3.yaml",
+        "ailab estimate storage examples/storage/logs-gcs.yaml --json --chart out/storage.png"))
     def storage(
-        scenario: Annotated[Path, typer.Argument(help="Storage scenario YAML.")],
-        json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
-        chart: Annotated[
-            Path | None, typer.Option("--chart", help="Write a PNG of cumulative cost.")
-        ] = None,
+        scenario: Annotated[Path, typer.Argument(metavar="SCENARIO",
+                                                 help="Storage scenario YAML.")],
+        as_json: options.Json = False,
+        fmt: options.FormatTJ = None,
+        chart: options.Chart = None,
     ) -> None:
         """Cost of a bucket under Standard, lifecycle and managed tiering; the cheapest."""
         from ailab.costs.storage import estimate_storage, storage_chart
         from ailab.costs.storage_scenario import load_storage_scenario
 
-        est = estimate_storage(load_storage_scenario(scenario))
+        out = options.output_format(as_json, fmt)
+        output_files(chart=chart)
+        sc_in = load_storage_scenario(input_file(scenario))
+        with progress(f"simulating {sc_in.name} month by month"):
+            est = estimate_storage(sc_in)
         if chart is not None:
-            storage_chart(est, str(chart))
-        if json_out:
-            print_json(est.as_dict())
+            charts_ready()
+            write_file_with(chart, lambda tmp: storage_chart(est, tmp))
+        if out is options.Format.json:
+            print_json(est.as_dict(), "estimate-storage")
             return
         base = est.tierings[0].total_usd
         rows = [(("* " if p.name == est.recommended else "") + p.name, f"${p.total_usd:,.2f}",
@@ -49,7 +66,8 @@ def register_estimate(group: typer.Typer) -> None:
                  if uncertain else "")
         print_table(
             f"{sc.name}: {sc.cloud} {sc.region}, {sc.months} months",
-            ["tiering", "total", "last month", "saving vs standard"], rows,
+            [Col("tiering", "name"), Col("total", "num"), Col("last month", "num"),
+             Col("saving vs standard", "num")], rows,
             footer=f"prices as of {', '.join(as_of)}{doubt}; recommended ({est.recommended}), "
             "for stacks/Pulumi.<stack>.yaml:\n" + est.config_yaml().rstrip(),
         )

@@ -18,7 +18,9 @@ from typing import Annotated, Any
 
 import typer
 
-from ailab.cli.common import print_json, print_table
+from ailab.cli import options
+from ailab.cli.common import console, input_file, print_json, print_table, progress
+from ailab.cli.tables import Col
 from ailab.core.errors import EstimateError
 
 CLOUDS = ("aws", "gcp", "lambda", "nebius")
@@ -56,7 +58,15 @@ def _spot_policy(
 def register_estimate(group: typer.Typer) -> None:
     """Attach ``train`` to the ``estimate`` group."""
 
-    @group.command("train")
+    @group.command("train", epilog=options.examples(
+        "ailab estimate train --params 7e9 --tokens 2e12 --gpu A100-80GB --gpus 1024 --spot "
+        "--limit 10",
+        "ailab estimate train --params 7e9 --tokens 2e12 --gpu H100 --gpus 256 --cloud aws "
+        "--json",
+        "ailab estimate train --params 671e9 --active-params 37e9 --tokens 14.8e12 --gpu H100 "
+        "--gpus 2048 --precision fp8",
+        "ailab estimate train --params 7e9 --tokens 2e12 --gpu H100 --gpus 64 "
+        "--calibration out/bench/numpy-cpu.calibration.json"))
     def train(
         params: Annotated[float, typer.Option("--params", help="Model parameters, e.g. 7e9.")],
         tokens: Annotated[float, typer.Option("--tokens", help="Training tokens, e.g. 2e12.")],
@@ -119,36 +129,37 @@ def register_estimate(group: typer.Typer) -> None:
                 "--checkpoint-interval-minutes", help="Fixed interval (default: Daly optimum)."
             ),
         ] = None,
-        top: Annotated[int, typer.Option("--top", help="Plans shown in the table.")] = 15,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        limit: options.Limit = 15,
+        as_json: options.Json = False,
+        fmt: options.FormatTJ = None,
     ) -> None:
         """Estimate FLOPs, GPU-hours, wall time and cost of a training run in every region.
 
         Plans are clusters that could run the job: more than one node only on
-        types with a fabric. Example:
-        ailab estimate train --params 671e9 --active-params 37e9 --tokens 14.8e12
-        --gpu H100 --gpus 2048 --precision fp8
+        types with a fabric.
         """
         from ailab.costs.training import TrainingJob, load_calibration
         from ailab.costs.training_estimate import estimate_training
 
         if cloud is not None and cloud not in CLOUDS:
             raise EstimateError(f"--cloud: unknown cloud {cloud!r}; known: {', '.join(CLOUDS)}")
+        out = options.output_format(as_json, fmt)
         job = TrainingJob(params, tokens, layers, seq_len, d_model, active_params, precision)
-        cal = load_calibration(calibration) if calibration is not None else None
+        cal = load_calibration(input_file(calibration)) if calibration is not None else None
         policy = _spot_policy(bucket, rate, ckpt_min, restart_min, interval_min) if spot else None
-        result = estimate_training(
-            job, gpu, gpus, mfu=mfu, calibration=cal, spot=policy, cloud=cloud, region=region,
-            allow_slow_network=allow_slow_network,
-        )
-        if as_json:
-            print_json(result)
+        with progress(f"pricing {gpus} x {gpu} in every region"):
+            result = estimate_training(
+                job, gpu, gpus, mfu=mfu, calibration=cal, spot=policy, cloud=cloud,
+                region=region, allow_slow_network=allow_slow_network,
+            )
+        if out is options.Format.json:
+            print_json(result, "estimate-train")
         else:
-            _print(result, top)
+            _print(result, limit)
 
 
 def _print(result: dict[str, Any], top: int) -> None:
-    typer.echo(
+    console().print(
         f"{result['params']:.3g} params ({result['active_params']:.3g} active) x "
         f"{result['tokens']:.3g} tokens on {result['gpus']} x {result['gpu']}: "
         f"{result['total_flops']:.3g} FLOPs\n"
@@ -184,8 +195,10 @@ def _print(result: dict[str, Any], top: int) -> None:
         footer = f"(!) {warned}; {footer}"
     print_table(
         f"Cheapest {len(rows)} of {len(plans)} plans (identical plans in other regions folded)",
-        ["cloud", "region", "instance", "nodes", "GPUs/node", "fabric", "buy", "USD/h", "wall h",
-         "cost USD", "P10-P90 USD"],
+        [Col("cloud", "name"), Col("region", "text"), Col("instance", "name"),
+         Col("nodes", "num"), Col("GPUs/node", "num"), Col("fabric", "name"), Col("buy", "name"),
+         Col("USD/h", "num"), Col("wall h", "num"), Col("cost USD", "num"),
+         Col("P10-P90 USD", "num")],
         rows,
         footer=footer,
     )

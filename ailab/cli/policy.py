@@ -6,12 +6,15 @@ from typing import Any
 
 import typer
 
+from ailab.cli import options
 from ailab.cli.common import print_json, print_table
+from ailab.cli.tables import Col
 from ailab.core.errors import PolicyViolationError
 
 
 def policy_list(
-    json_out: bool = typer.Option(False, "--json", help="Print the rules as JSON."),
+    json_out: options.Json = False,
+    fmt: options.FormatTJ = None,
     category: str = typer.Option(None, "--category", help="Only rules of this category "
                                  "(security, network, data, finops)."),
 ) -> None:
@@ -30,13 +33,14 @@ def policy_list(
             raise AilabError(f"--category: {category!r} is unknown; valid: "
                              f"{', '.join(categories)}")
         rules = [r for r in rules if r.category == category]
-    if json_out:
-        print_json({"rules": [r.to_json() for r in rules]})
+    if options.output_format(json_out, fmt) is options.Format.json:
+        print_json({"rules": [r.to_json() for r in rules]}, "policy-rules")
         return
     rows = [(r.id, r.category, r.severity.value, r.enforcement.value, r.remediation)
             for r in rules]
-    print_table("ailab guardrails", ["id", "category", "severity", "enforcement",
-                                     "remediation"], rows,
+    print_table("ailab guardrails", [Col("id", "name"), Col("category", "name"),
+                                     Col("severity", "name"), Col("enforcement", "name"),
+                                     Col("remediation", "text")], rows,
                 footer=f"{len(rules)} rules; run them with `ailab preview STACK --policy` "
                        "or `pulumi preview --policy-pack policies/`")
 
@@ -56,8 +60,10 @@ def print_violations(stack: str, doc: dict[str, Any]) -> None:
         return
     rows = [(v["rule"], v["severity"], v["enforcement"], v["resource_name"] or "(stack)",
              v["message"], v["remediation"]) for v in doc["results"]]
-    print_table(f"{stack} guardrail violations", ["rule", "severity", "enforcement",
-                                                  "resource", "problem", "remediation"], rows,
+    print_table(f"{stack} guardrail violations",
+                [Col("rule", "name"), Col("severity", "name"), Col("enforcement", "name"),
+                 Col("resource", "name"), Col("problem", "text"), Col("remediation", "text")],
+                rows,
                 footer=f"{doc['mandatory']} mandatory, {doc['advisory']} advisory")
 
 
@@ -73,6 +79,9 @@ def fail_on_mandatory(stack: str, doc: dict[str, Any]) -> None:
 def register(app: typer.Typer) -> None:
     """Add the ``policy`` group to the root app."""
     group = typer.Typer(help="Guardrail policies (security and FinOps rules).",
-                        no_args_is_help=True)
-    group.command("list")(policy_list)
+                        no_args_is_help=True, epilog=options.examples(
+                            "ailab policy list", "ailab preview aws-gpu-lab --policy"))
+    group.command("list", epilog=options.examples(
+        "ailab policy list", "ailab policy list --category network",
+        "ailab policy list --json"))(policy_list)
     app.add_typer(group, name="policy")

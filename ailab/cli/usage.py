@@ -8,51 +8,52 @@ from typing import Any
 
 import typer
 
-from ailab.cli.common import print_json, print_table
+from ailab.cli import options
+from ailab.cli.common import output_files, print_json, print_table, progress, write_file
+from ailab.cli.tables import Col
 from ailab.core.errors import AilabError
 
 BILLING_TABLE_ENV = "AILAB_BILLING_TABLE"
 
 
 def usage(
-    stack: str = typer.Argument(..., help="Stack name: stacks/Pulumi.<STACK>.yaml."),
+    stack: options.Stack,
     month: str = typer.Option(None, "--month", help="Month to show, YYYY-MM (default: this "
                               "month, with a month-end projection)."),
-    json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
-    html_out: Path = typer.Option(None, "--html", help="Also write an HTML page here."),
+    json_out: options.Json = False,
+    fmt: options.FormatTJ = None,
+    html_out: options.Html = None,
     billing_table: str = typer.Option(None, "--billing-table", envvar=BILLING_TABLE_ENV,
                                       help="GCP: project.dataset.table of the Cloud Billing "
                                       "export in BigQuery."),
     forecast: bool = typer.Option(True, "--forecast/--no-forecast", help="Price the stack "
                                   "offline (ailab preview --cost) for the forecast column."),
-    stacks_dir: Path = typer.Option(None, "--stacks-dir", help="Folder of stack files "
-                                    "(default: the project's stacks/)."),
+    stacks_dir: options.StacksDir = None,
 ) -> None:
     """Actual spend by the stack's tag or label, per service and per day, against the
     preview forecast and the budget.
 
     AWS reads Cost Explorer (the ailab:stack cost-allocation tag must be active;
     0.01 USD per request); GCP reads the Cloud Billing export in BigQuery.
-
-    Example: ailab usage aws-gpu-lab --month 2026-11 --html out/usage.html
     """
-    from ailab.core.outputs import check_output_path, write_atomic
     from ailab.infra.stacks import load_stack_spec
     from ailab.spend.records import month_period
     from ailab.spend.view import UsageView, usage_html
 
-    if html_out is not None:
-        check_output_path(html_out, "html")
+    out = options.output_format(json_out, fmt)
+    output_files(html=html_out)
     spec = load_stack_spec(stack, stacks_dir)
     today = dt.datetime.now(dt.UTC).date()
     start, end = month_period(month, today)
-    report = read_report(spec, start, end, billing_table)
-    view = UsageView(report, today, _forecast(stack, stacks_dir) if forecast else None,
-                     spec.cloud_spec.monthly_budget())
+    with progress(f"reading {spec.cloud} billing data for {stack}"):
+        report = read_report(spec, start, end, billing_table)
+    with progress(f"pricing {stack} offline for the forecast"):
+        expected = _forecast(stack, stacks_dir) if forecast else None
+    view = UsageView(report, today, expected, spec.cloud_spec.monthly_budget())
     if html_out is not None:
-        write_atomic(html_out, usage_html(view))
-    if json_out:
-        print_json(view.to_json())
+        write_file(html_out, usage_html(view))
+    if out is options.Format.json:
+        print_json(view.to_json(), "usage")
         return
     _print(view)
 
@@ -105,7 +106,8 @@ def _print(view: Any) -> None:
 
     rep = view.report
     rows = [(service, f"{amount:,.2f}") for service, amount in rep.by_service().items()]
-    print_table(f"{rep.stack}: {rep.start:%Y-%m} ({rep.currency})", ["Service", "Cost"], rows)
+    print_table(f"{rep.stack}: {rep.start:%Y-%m} ({rep.currency})",
+                [Col("Service", "text"), Col("Cost", "num")], rows)
     cur = rep.currency
     typer.echo(f"Spent so far: {money(rep.total, cur)}; month-end projection: "
                f"{money(view.projection, cur)}; forecast: {money(view.forecast_monthly, cur)}; "
@@ -119,4 +121,8 @@ def _first_line(exc: Exception) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("usage")(usage)
+    app.command("usage", epilog=options.examples(
+        "ailab usage aws-gpu-lab",
+        "ailab usage aws-gpu-lab --month 2026-11 --html out/usage.html",
+        "ailab usage gcp-gpu-lab --billing-table my-proj.billing.gcp_billing_export_v1_X "
+        "--json"))(usage)

@@ -1,9 +1,10 @@
 """``ailab workloads``, ``ailab launch`` and ``ailab bench report``.
 
-SkyPilot is imported inside ``launch`` only, and with ``--dryrun`` only after the
-offline sandbox (throw-away SkyPilot state, local catalog, AWS behind moto) is
-in place, so a dry run never starts an API server nor touches the user's
-``~/.sky`` or cloud account.
+``launch`` is a dry run unless ``--yes`` (like ``janitor clean``): it validates
+the task offline and prints it. SkyPilot is imported inside ``launch`` only, and
+for a dry run only after the offline sandbox (throw-away SkyPilot state, local
+catalog, AWS behind moto) is in place, so a dry run never starts an API server
+nor touches the user's ``~/.sky`` or cloud account.
 """
 
 from __future__ import annotations
@@ -11,33 +12,52 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
-from ailab.cli.common import print_json, print_table
+from ailab.cli import options
+from ailab.cli.common import (
+    charts_ready,
+    input_file,
+    note,
+    output_files,
+    print_json,
+    print_table,
+    progress,
+    write_file_with,
+)
+from ailab.cli.tables import Col
 from ailab.core.errors import WorkloadError
 
 bench_app = typer.Typer(help="Benchmark results: speed-up and cost per epoch.",
-                        no_args_is_help=True)
+                        no_args_is_help=True, epilog=options.examples(
+                            "ailab bench report bench/results/numpy-cpu-amd-epyc.results.json"))
 
 
 def register(app: typer.Typer) -> None:
-    app.command("workloads")(workloads)
-    app.command("launch")(launch)
+    app.command("workloads", epilog=options.examples(
+        "ailab workloads", "ailab workloads --json"))(workloads)
+    app.command("launch", epilog=options.examples(
+        "ailab launch train-ddp --stack aws-h100-cluster              # dry run: the task YAML",
+        "ailab launch train-spot --stack aws-spot-pool --plan cheapest",
+        "ailab launch serve --variant vllm --stack aws-spot-pool --plan fastest --json",
+        "ailab launch train-ddp --stack aws-h100-cluster --outputs out/outputs.json --yes"))(
+        launch)
     app.add_typer(bench_app, name="bench")
 
 
-def workloads(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def workloads(as_json: options.Json = False, fmt: options.FormatTJ = None) -> None:
     """List the workloads `ailab launch` can start."""
     from ailab.workloads.registry import WORKLOADS
 
     rows = [{"name": w.name, "kind": w.kind, "variants": w.variants,
              "description": w.description} for w in WORKLOADS.values()]
-    if as_json:
-        print_json(rows)
+    if options.output_format(as_json, fmt) is options.Format.json:
+        print_json({"workloads": rows}, "workloads")
         return
-    print_table("Workloads", ["name", "runs as", "variants", "what"],
+    print_table("Workloads", [Col("name", "name"), Col("runs as", "name"),
+                              Col("variants", "text"), Col("what", "text")],
                 [(r["name"], r["kind"], ", ".join(r["variants"]), r["description"])
                  for r in rows])
 
@@ -46,7 +66,9 @@ def launch(
     workload: str = typer.Argument(..., help="Workload name (see `ailab workloads`)."),
     stack: str = typer.Option(..., "--stack", help="Stack whose machines and network to use."),
     plan: str | None = typer.Option(None, "--plan", help="cheapest | fastest."),
-    dryrun: bool = typer.Option(False, "--dryrun", help="Validate offline and print the task."),
+    dry_run: options.DryRun = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Launch for real through "
+                                      "SkyPilot (it costs money); without it, a dry run.")] = False,
     infra: str = typer.Option("cloud", "--infra",
                               help="cloud (the stack's own machines or network) | onprem | "
                                    "k8s | hybrid."),
@@ -68,19 +90,17 @@ def launch(
     ckpt_dir: str | None = typer.Option(None, "--ckpt-dir",
                                         help="Checkpoints on this shared file system path "
                                              "instead of the lab bucket."),
-    stacks_dir: Path | None = typer.Option(None, "--stacks-dir", help="Folder of stack files."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    stacks_dir: options.StacksDir = None,
+    as_json: options.Json = False,
 ) -> None:
-    """Build a workload's SkyPilot task for a stack's own machines; validate it or launch it.
-
-    Examples:
-      ailab launch train-ddp --stack aws-h100-cluster --dryrun --json
-      ailab launch train-ddp --stack aws-h100-cluster --outputs out.json
-    """
+    """Build a workload's SkyPilot task for a stack's own machines; validate it, or launch
+    it with --yes."""
     from ailab.infra.stacks import load_stack_spec
     from ailab.workloads.builder import BuildRequest, build, stack_facts
     from ailab.workloads.targets import AWS_SSH_USER, Access
 
+    real = options.acts(dry_run, yes)
+    outputs = input_file(outputs) if outputs is not None else None
     spec = load_stack_spec(stack, stacks_dir)
     facts = stack_facts(spec, outputs, stacks_dir)
     access = Access(ssh_user or (AWS_SSH_USER if spec.cloud == "aws" else "<os-login-user>"),
@@ -90,16 +110,18 @@ def launch(
                                 mount_mode=mount_mode, pool=pool, facts=facts, access=access,
                                 ckpt_dir=ckpt_dir))
     name = str(result.config["name"])
-    if not dryrun:
+    if real:
         _real_launch(result, name, stack)
         return
     from ailab.workloads import skychecks, skyrun
 
     # SkyPilot prints progress to stdout; keep stdout for the task YAML alone.
-    with contextlib.redirect_stdout(sys.stderr), skyrun.offline_sky():
+    with progress("validating the task with SkyPilot, offline"), \
+            contextlib.redirect_stdout(sys.stderr), skyrun.offline_sky():
         task_yaml = skyrun.validate(result.config, storage=result.bucket is not None)
         checked = _check_plan(result, skychecks)
     _report(result, name, task_yaml, checked, as_json)
+    note("# dry run: nothing was launched; add --yes to launch for real")
 
 
 def _check_plan(result: object, skychecks: Any) -> dict[str, Any]:
@@ -148,7 +170,7 @@ def _real_launch(result: object, name: str, stack: str) -> None:
         report(f"SkyPilot config for this launch: {files.config} (project layer)")
         report(_pricing(result, dry=False)["note"])
         skylaunch.launch(result.config, result.kind, name, files, report)
-    typer.echo(f"launched {result.workload} as {result.kind} {name}", err=True)
+    note(f"launched {result.workload} as {result.kind} {name}")
 
 
 def _pricing(result: object, dry: bool) -> dict[str, Any]:
@@ -193,7 +215,7 @@ def _report(result: object, name: str, task_yaml: str, checked: dict[str, Any],
                        for m in (facts.mounts if facts else ())],
             "notes": result.notes, "valid": True, "task_yaml": task_yaml}
     if as_json:
-        print_json(info)
+        print_json(info, "launch")
         return
     typer.echo(task_yaml, nl=False)
     # Notes go to stderr so that stdout stays a task YAML people can save.
@@ -207,39 +229,47 @@ def _report(result: object, name: str, task_yaml: str, checked: dict[str, Any],
         typer.echo(f"# SkyPilot's code: {efa['attached_per_node']} EFA interfaces per node "
                    f"(max {efa['max_efa_interfaces']}, internal IPs "
                    f"{efa['use_internal_ips']})", err=True)
-    for note in result.notes:
-        typer.echo(f"# {note}", err=True)
+    for line in result.notes:
+        typer.echo(f"# {line}", err=True)
     if result.bucket is not None and not result.bucket_known:
         typer.echo(f"# bucket {result.bucket} is a placeholder: pass --bucket or --outputs "
                    "for a real launch", err=True)
 
 
-@bench_app.command("report")
+@bench_app.command("report", epilog=options.examples(
+    "ailab bench report bench/results/numpy-cpu-amd-epyc.results.json",
+    "ailab bench report out/bench/*.results.json --chart out/bench.png --json"))
 def report(
     results: list[Path] = typer.Argument(
-        ..., help="Results files (python -m ailab.workloads.bench)."),
+        ..., metavar="RESULTS...", help="Results files (python -m ailab.workloads.bench)."),
     cloud: str = typer.Option("aws", "--cloud", help="Cloud whose prices to use."),
     region: str = typer.Option("us-east-1", "--region", help="Region whose prices to use."),
     cpu_instance: str = typer.Option("m7i.2xlarge", "--cpu-instance",
                                      help="Instance type that prices CPU results."),
-    chart: Path | None = typer.Option(None, "--chart", help="Write the chart (PNG) here."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    chart: options.Chart = None,
+    as_json: options.Json = False,
+    fmt: options.FormatTJ = None,
 ) -> None:
     """Speed-up and cost per epoch of benchmark results, priced from the catalog."""
     from ailab.workloads.bench.report import build_report, draw_chart
     from ailab.workloads.bench.results import load_results
 
-    loaded = [(p, load_results(p)) for p in results]
+    out = options.output_format(as_json, fmt)
+    output_files(chart=chart)
+    loaded = [(p, load_results(input_file(p))) for p in results]
     rows = build_report(loaded, cloud=cloud, region=region, cpu_instance=cpu_instance)
     if chart is not None:
-        draw_chart(rows, chart)
-    if as_json:
+        charts_ready()
+        write_file_with(chart, lambda tmp: draw_chart(rows, Path(tmp)))
+    if out is options.Format.json:
         print_json({"rows": [r.as_dict() for r in rows],
-                    "chart": str(chart) if chart else None})
+                    "chart": str(chart) if chart else None}, "bench-report")
         return
     print_table("Benchmark: time and cost per epoch",
-                ["model", "hardware", "backend", "s/epoch", "speed-up", "tokens/s", "MFU",
-                 "instance", "USD/h", "USD/epoch"],
+                [Col("model", "name"), Col("hardware", "text"), Col("backend", "name"),
+                 Col("s/epoch", "num"), Col("speed-up", "num"), Col("tokens/s", "num"),
+                 Col("MFU", "num"), Col("instance", "name"), Col("USD/h", "num"),
+                 Col("USD/epoch", "num")],
                 [(r.model, r.hardware, r.backend, f"{r.time_per_epoch_s:,.1f}",
                   f"{r.speedup:.2f}x", f"{r.tokens_per_s:,.0f}" if r.tokens_per_s else "",
                   f"{r.mfu:.3f}" if r.mfu is not None else "", r.instance_type,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ailab.core.errors import OutputPathError
@@ -35,6 +36,20 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, mode) as handle:
             handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_atomic_with(path: Path, writer: Callable[[str], None]) -> None:
+    """Let ``writer`` write a temporary file beside ``path`` (same suffix, so a
+    library that picks the format by extension still does), then rename it."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix or ".tmp",
+                               dir=path.parent or ".")
+    os.close(fd)
+    try:
+        writer(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

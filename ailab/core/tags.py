@@ -26,16 +26,19 @@ class TagKeys:
     node_rank: str
     janitor_mark: str
     janitor_final_snapshot: str
+    janitor_run: str
 
 
 AWS = TagKeys(stack="ailab:stack", owner="ailab:owner", expires="ailab:expires",
               protect="ailab:protect", spot_exempt="ailab:spot-exempt",
               node_rank="ailab:node-rank", janitor_mark="ailab:janitor-marked",
-              janitor_final_snapshot="ailab:janitor-final-snapshot-of")
+              janitor_final_snapshot="ailab:janitor-final-snapshot-of",
+              janitor_run="ailab:janitor-run")
 GCP = TagKeys(stack="ailab-stack", owner="ailab-owner", expires="ailab-expires",
               protect="ailab-protect", spot_exempt="ailab-spot-exempt",
               node_rank="ailab-node-rank", janitor_mark="ailab-janitor-marked",
-              janitor_final_snapshot="ailab-janitor-final-snapshot-of")
+              janitor_final_snapshot="ailab-janitor-final-snapshot-of",
+              janitor_run="ailab-janitor-run")
 
 KEYS: dict[str, TagKeys] = {"aws": AWS, "gcp": GCP}
 

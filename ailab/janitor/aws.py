@@ -1,26 +1,35 @@
-"""The AWS driver: clients per region, inventory, metrics, marks and actions.
+"""The AWS driver: clients per region, inventory, metrics, ledger store and marks.
 
 Clients use botocore's adaptive retry mode (throttling is retried with client
-side rate limiting) and the standard environment: AWS_PROFILE, AWS_REGION /
-AWS_DEFAULT_REGION and AWS_ENDPOINT_URL, which botocore reads itself.
+side rate limiting) and boto3's own configuration chain: the region from
+``AWS_REGION``, ``AWS_DEFAULT_REGION`` or the profile (``AWS_PROFILE``), and
+``AWS_ENDPOINT_URL``, all read by botocore itself. Actions live in
+``aws_actions``.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+from ailab.core import tags
+from ailab.core.errors import JanitorError
 from ailab.janitor import aws_inventory as inv
 from ailab.janitor import aws_metrics
+from ailab.janitor.aws_ledger import S3LedgerStore
+from ailab.janitor.config import LeaseSettings
+from ailab.janitor.ledger import MarkRecord
 from ailab.janitor.marks import mark_value
-from ailab.janitor.records import Action, Finding, Resource, Status, error_message
-from ailab.janitor.rules import TAG_KEYS, Context, MetricQuery
+from ailab.janitor.records import Finding, Resource, Status, error_message
+from ailab.janitor.rules import Context, MetricQuery, Metrics
 
-RETRY = {"mode": "adaptive", "max_attempts": 10}
-_EC2_KINDS = {"instance", "volume", "snapshot", "address", "nat-gateway"}
-_KEYS = TAG_KEYS["aws"]
+RETRY: Any = {"mode": "adaptive", "max_attempts": 10}
+KEYS = tags.AWS
+TAG_BATCH = 500
+"""Resources per CreateTags/DeleteTags call (kept well under the API's request size)."""
 
 
 def make_session(profile: str | None = None) -> Any:
@@ -28,6 +37,14 @@ def make_session(profile: str | None = None) -> Any:
     import boto3
 
     return boto3.Session(profile_name=profile) if profile else boto3.Session()
+
+
+def home_region(session: Any) -> str | None:
+    """The region boto3's chain resolves: AWS_REGION, AWS_DEFAULT_REGION, the profile.
+
+    botocore reads ``AWS_DEFAULT_REGION`` and the profile; ``AWS_REGION`` (what the
+    other AWS SDKs and the CLI v2 read) is honoured here first when set."""
+    return os.environ.get("AWS_REGION") or session.region_name or None
 
 
 class AwsDriver:
@@ -39,11 +56,11 @@ class AwsDriver:
         from botocore.config import Config
 
         self.session = session if session is not None else make_session()
-        self.config = Config(retries=RETRY)  # type: ignore[arg-type]
+        self.config = Config(retries=RETRY)
         self.metric_strategy = metric_strategy
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
-        self._finals: dict[str, dict[str, str]] = {}
+        self._account: str | None = None
 
     def client(self, service: str, region: str) -> Any:
         # boto3 sessions are not thread safe: create clients under a lock, share them after.
@@ -56,36 +73,30 @@ class AwsDriver:
 
     def regions(self, wanted: list[str] | None) -> list[str]:
         """The regions to scan: the given ones, every enabled one for 'all', else the default."""
+        home = home_region(self.session)
         if wanted and "all" in wanted:
-            home = self.session.region_name or "us-east-1"
-            answer = self.client("ec2", home).describe_regions()
+            answer = self.client("ec2", home or "us-east-1").describe_regions()
             return sorted(r["RegionName"] for r in answer["Regions"])
         if wanted:
             return list(dict.fromkeys(wanted))
-        if not self.session.region_name:
-            from ailab.core.errors import JanitorError
-
-            raise JanitorError("no AWS region configured",
-                               hint="pass --region REGION or set AWS_REGION")
-        return [self.session.region_name]
+        if not home:
+            raise JanitorError("no AWS region configured", field="region",
+                               hint="pass --region REGION, set AWS_REGION or "
+                                    "AWS_DEFAULT_REGION, or give the profile a region")
+        return [home]
 
     def scan(self, region: str, kinds: set[str], ctx: Context,
              lab_buckets: tuple[str, list[str]]) -> list[Resource]:
         ec2 = self.client("ec2", region)
         found: list[Resource] = []
-        vols = inv.volumes(ec2, region) if kinds & {"volume", "instance"} else []
-        if "instance" in kinds:
-            insts = inv.instances(ec2, region)
+        if kinds & {"volume", "instance"}:
+            # both, always: a volume attached to a protected instance is protected
+            vols, insts = inv.volumes(ec2, region), inv.instances(ec2, region)
             inv.attach_volume_details(insts, vols)
-            found += insts
-        if "volume" in kinds:
-            found += vols
-        if kinds & {"volume", "instance", "snapshot"}:
-            snaps = inv.snapshots(ec2, region)
-            self._remember_finals(region, snaps)
-            if "snapshot" in kinds:
-                ctx.ami_snapshots = inv.ami_snapshots(ec2)
-                found += snaps
+            found += insts + vols
+        if "snapshot" in kinds:
+            ctx.ami_snapshots = inv.ami_snapshots(ec2)
+            found += inv.snapshots(ec2, region)
         if "address" in kinds:
             found += inv.addresses(ec2, region)
         if "nat-gateway" in kinds:
@@ -96,108 +107,55 @@ class AwsDriver:
             found += inv.multipart_uploads(s3, region, buckets)
         return found
 
-    def _remember_finals(self, region: str, snaps: list[Resource]) -> None:
-        finals = {s.tags[_KEYS["final"]]: s.id for s in snaps if _KEYS["final"] in s.tags}
-        with self._lock:
-            self._finals[region] = finals
-
     def metrics(self, region: str, wanted: list[tuple[str, MetricQuery]],
-                now: datetime) -> dict[tuple[str, str], list[float]]:
+                now: datetime) -> Metrics:
         if not wanted:
             return {}
         return aws_metrics.fetch(self.client("cloudwatch", region), wanted, now,
                                  self.metric_strategy)
 
-    def mark(self, region: str, findings: list[Finding], now: datetime) -> None:
-        """Tag candidates in as few calls as possible: one CreateTags per rule."""
+    def account(self, region: str) -> str:
+        with self._lock:
+            cached = self._account
+        if cached is None:
+            cached = str(self.client("sts", region).get_caller_identity()["Account"])
+            with self._lock:
+                self._account = cached
+        return cached
+
+    def ledger_store(self, region: str, settings: LeaseSettings) -> S3LedgerStore | None:
+        if not settings.s3_bucket:
+            return None
+        account = self.account(region)
+        return S3LedgerStore(self.client("s3", region), settings.s3_bucket,
+                             f"{settings.prefix}{account}/{region}.json",
+                             f"aws account {account} region {region}")
+
+    def mark(self, region: str, findings: list[Finding],
+             marks: dict[str, MarkRecord]) -> None:
+        """Tag candidates in as few calls as possible: one CreateTags per distinct mark."""
         by_value: dict[str, list[Finding]] = defaultdict(list)
         for f in findings:
-            by_value[mark_value("aws", f.rule, now.date())].append(f)
+            by_value[mark_value("aws", marks[f.resource.id])].append(f)
         ec2 = self.client("ec2", region)
         for value, group in by_value.items():
-            self._batched(group, lambda ids, v=value: ec2.create_tags(
-                Resources=ids, Tags=[{"Key": _KEYS["mark"], "Value": v}]), "marked")
+            _batched(group, lambda ids, v=value: ec2.create_tags(
+                Resources=ids, Tags=[{"Key": KEYS.janitor_mark, "Value": v}]), "marked")
 
     def unmark(self, region: str, findings: list[Finding]) -> None:
         ec2 = self.client("ec2", region)
-        self._batched(findings, lambda ids: ec2.delete_tags(
-            Resources=ids, Tags=[{"Key": _KEYS["mark"]}]), "mark removed")
+        _batched(findings, lambda ids: ec2.delete_tags(
+            Resources=ids, Tags=[{"Key": KEYS.janitor_mark}]), "mark removed")
 
-    @staticmethod
-    def _batched(findings: list[Finding], call: Any, done: str) -> None:
-        for start in range(0, len(findings), 500):
-            chunk = findings[start:start + 500]
-            try:
-                call([f.resource.id for f in chunk])
-            except Exception as exc:  # noqa: BLE001 - reported per finding, run goes on
-                for f in chunk:
-                    f.status, f.detail = Status.FAILED, f"{done} failed: {error_message(exc)}"
-                continue
+
+def _batched(findings: list[Finding], call: Any, done: str) -> None:
+    for start in range(0, len(findings), TAG_BATCH):
+        chunk = findings[start:start + TAG_BATCH]
+        try:
+            call([f.resource.id for f in chunk])
+        except Exception as exc:  # noqa: BLE001 - reported per finding, run goes on
             for f in chunk:
-                f.detail = f"{done}; {f.detail}"
-
-    def act(self, finding: Finding, final_snapshot: bool) -> tuple[Status, str]:
-        """Carry out one due action; snapshot data first where an action would lose it."""
-        res, region = finding.resource, finding.resource.region
-        ec2 = self.client("ec2", region)
-        if finding.action is Action.ABORT_UPLOAD:
-            self.client("s3", region).abort_multipart_upload(
-                Bucket=res.attrs["bucket"], Key=res.attrs["key"], UploadId=res.attrs["upload_id"])
-            return Status.DONE, "upload aborted (bucket kept)"
-        if finding.action is Action.STOP:
-            ec2.stop_instances(InstanceIds=[res.id])
-            ec2.delete_tags(Resources=[res.id], Tags=[{"Key": _KEYS["mark"]}])
-            return Status.DONE, "stop requested (disks kept), mark removed"
-        if finding.action is Action.RELEASE:
-            ec2.release_address(AllocationId=res.id)
-            return Status.DONE, "released"
-        if res.kind == "nat-gateway":
-            ec2.delete_nat_gateway(NatGatewayId=res.id)
-            return Status.DONE, "delete requested"
-        if res.kind == "snapshot":
-            ec2.delete_snapshot(SnapshotId=res.id)
-            return Status.DONE, "deleted"
-        vol_ids = [res.id] if res.kind == "volume" else [
-            v["id"] for v in res.attrs.get("volumes", [])]
-        if final_snapshot:
-            pending = self._final_snapshots(ec2, region, vol_ids, res)
-            if pending:
-                return Status.PENDING, f"final snapshot in progress: {', '.join(pending)}"
-        if res.kind == "volume":
-            ec2.delete_volume(VolumeId=res.id)
-            return Status.DONE, "deleted; " + _snap_note(
-                final_snapshot, self._finals_for(region, vol_ids))
-        ec2.terminate_instances(InstanceIds=[res.id])
-        return Status.DONE, "terminated; " + _snap_note(
-            final_snapshot, self._finals_for(region, vol_ids))
-
-    def _finals_for(self, region: str, vol_ids: list[str]) -> list[str]:
-        finals = self._finals.get(region, {})
-        return [finals[v] for v in vol_ids if v in finals]
-
-    def _final_snapshots(self, ec2: Any, region: str, vol_ids: list[str],
-                         owner: Resource) -> list[str]:
-        """Make sure each volume has a completed final snapshot; return those still pending."""
-        finals = self._finals.setdefault(region, {})
-        carried = {k: v for k, v in owner.tags.items()
-                   if k in (_KEYS["stack"], _KEYS["owner"])}
-        for vol in vol_ids:
-            if vol in finals:
-                continue
-            tags = [{"Key": _KEYS["final"], "Value": vol}] + [
-                {"Key": k, "Value": v} for k, v in carried.items()]
-            snap = ec2.create_snapshot(
-                VolumeId=vol, Description=f"ailab janitor final snapshot of {vol}",
-                TagSpecifications=[{"ResourceType": "snapshot", "Tags": tags}])
-            finals[vol] = snap["SnapshotId"]
-        wanted = [finals[v] for v in vol_ids]
-        if not wanted:
-            return []
-        states = ec2.describe_snapshots(SnapshotIds=wanted)["Snapshots"]
-        return [s["SnapshotId"] for s in states if s["State"] != "completed"]
-
-
-def _snap_note(final_snapshot: bool, snaps: list[str]) -> str:
-    if not final_snapshot:
-        return "no final snapshot (--no-snapshot)"
-    return "final snapshot " + (", ".join(snaps) or "none (no volumes)")
+                f.status, f.detail = Status.FAILED, f"{done} failed: {error_message(exc)}"
+            continue
+        for f in chunk:
+            f.detail = f"{done}; {f.detail}"

@@ -1,7 +1,9 @@
-"""The janitor policy: which rules run, their thresholds, and what is off limits.
+"""The janitor's config: which rules run, their thresholds, what is off limits, and
+where the run lease and mark ledger live.
 
-A YAML file checked by pydantic (unknown keys rejected, valid keys listed);
-without a file every registered rule runs with its defaults.
+A YAML file read through ``ailab.core.inputs`` and checked by pydantic (unknown
+keys rejected, valid keys listed); without a file every registered rule runs
+with its defaults.
 """
 
 from __future__ import annotations
@@ -48,14 +50,29 @@ class LabBuckets(_Strict):
     names: list[str] = Field(default_factory=list)
 
 
+class LeaseSettings(_Strict):
+    """Where each scope's lease and mark ledger object lives (see ``ledger``).
+
+    ``clean --yes`` needs the bucket of every cloud it cleans; scans read the
+    ledger when a bucket is set (to tell genuine marks from forged ones).
+    """
+
+    s3_bucket: str | None = None
+    gcs_bucket: str | None = None
+    prefix: str = "ailab-janitor/"
+    ttl_minutes: int = Field(default=60, ge=5, le=24 * 60)
+
+
 class PolicyFile(_Strict):
-    """The schema of a policy YAML file."""
+    """The schema of a janitor config YAML file."""
 
     grace_hours: float = Field(24.0, ge=0)
     mark_delay_days: int = Field(3, ge=0)
+    mark_max_age_days: int = Field(14, ge=1)
     final_snapshot: bool = True
     allowlist: list[AllowEntry] = Field(default_factory=list)
     lab_buckets: LabBuckets = Field(default_factory=LabBuckets)
+    lease: LeaseSettings = Field(default_factory=LeaseSettings)
     rules: dict[str, dict[str, Any] | None] | None = None
 
 
@@ -65,9 +82,11 @@ class Policy:
 
     grace_hours: float = 24.0
     mark_delay_days: int = 3
+    mark_max_age_days: int = 14
     final_snapshot: bool = True
     allowlist: list[AllowEntry] = field(default_factory=list)
     lab_buckets: LabBuckets = field(default_factory=LabBuckets)
+    lease: LeaseSettings = field(default_factory=LeaseSettings)
     rules: dict[str, RuleParams] = field(default_factory=dict)
     source: str = "built-in defaults"
 
@@ -90,13 +109,19 @@ def load_policy(path: str | Path | None) -> Policy:
         checked = PolicyFile.model_validate(raw)
     except ValidationError as exc:
         raise _one_line(shown, exc, PolicyFile, ()) from None
+    if checked.mark_max_age_days <= checked.mark_delay_days:
+        raise InputFileError(shown, "mark_max_age_days", f"must be greater than "
+                             f"mark_delay_days ({checked.mark_delay_days}), or no mark "
+                             "would ever be due")
     return Policy(grace_hours=checked.grace_hours, mark_delay_days=checked.mark_delay_days,
+                  mark_max_age_days=checked.mark_max_age_days,
                   final_snapshot=checked.final_snapshot, allowlist=checked.allowlist,
-                  lab_buckets=checked.lab_buckets, rules=_rule_params(shown, checked.rules),
-                  source=shown)
+                  lab_buckets=checked.lab_buckets, lease=checked.lease,
+                  rules=_rule_params(shown, checked.rules), source=shown)
 
 
-def _rule_params(path: str, rules: dict[str, dict[str, Any] | None] | None) -> dict[str, Any]:
+def _rule_params(path: str,
+                 rules: dict[str, dict[str, Any] | None] | None) -> dict[str, RuleParams]:
     known = registry()
     if rules is None:
         return {name: cls.Params() for name, cls in known.items()}
@@ -143,6 +168,3 @@ def _fields_at(model: type[BaseModel], loc: tuple[str, ...]) -> list[str]:
                     current = inner
     return list(getattr(current, "model_fields", {}))
 
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0]

@@ -22,6 +22,8 @@ class Action(StrEnum):
     RELEASE = "release"
     ABORT_UPLOAD = "abort-upload"
     UNMARK = "remove-mark"
+    REPORT = "report"
+    """Nothing is done: the finding is only reported (e.g. a spot instance that cannot stop)."""
 
 
 class Status(StrEnum):
@@ -29,6 +31,10 @@ class Status(StrEnum):
 
     PROTECTED = "protected"
     TOO_YOUNG = "too-young"
+    UNKNOWN = "unknown"
+    """No evidence either way (a metric missing or too sparse): reported, never acted on."""
+    REPORTED = "reported"
+    """Matched, but the policy says report only (e.g. a spot instance that cannot stop)."""
     MARK = "mark"
     WAITING = "waiting"
     ACT = "act"
@@ -83,12 +89,16 @@ class Finding:
     price_source: str = ""
     status: Status = Status.MARK
     detail: str = ""
+    marked_at: datetime | None = None
+    """When this janitor marked the resource (a verified mark), for due actions."""
+    notice: str = ""
+    """A problem with the resource's mark (forged, future-dated, too old), reported."""
 
     @property
     def saves(self) -> bool:
         """True when the finding counts towards the monthly saving."""
         return self.status not in (Status.PROTECTED, Status.TOO_YOUNG, Status.UNMARK,
-                                   Status.FAILED)
+                                   Status.FAILED, Status.UNKNOWN, Status.REPORTED)
 
     def as_dict(self) -> dict[str, Any]:
         res = self.resource
@@ -105,6 +115,7 @@ class Finding:
             "action": self.action.value,
             "status": self.status.value,
             "detail": self.detail,
+            "notice": self.notice,
         }
 
 
@@ -129,6 +140,7 @@ class Report:
     mode: str
     findings: list[Finding] = field(default_factory=list)
     errors: list[RunError] = field(default_factory=list)
+    run_id: str = ""
 
     @property
     def monthly_saving_usd(self) -> float:
@@ -141,6 +153,7 @@ class Report:
     def as_dict(self) -> dict[str, Any]:
         return {
             "mode": self.mode,
+            "run_id": self.run_id,
             "findings": [f.as_dict() for f in self.findings],
             "errors": [e.as_dict() for e in self.errors],
             "monthly_saving_usd": self.monthly_saving_usd,

@@ -19,6 +19,8 @@ def outcome(finding: Finding, mode: str) -> str:
     words = {
         Status.PROTECTED: f"skipped: {detail}",
         Status.TOO_YOUNG: f"skipped: too young ({detail})",
+        Status.UNKNOWN: f"unknown, left alone: {detail}",
+        Status.REPORTED: f"reported only: {detail or 'policy says report'}",
         Status.WAITING: f"marked; {act} {detail}",
         Status.MARK: detail if did else f"would mark; {detail}",
         Status.ACT: f"would {act} ({detail})",

@@ -11,24 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
 
+from ailab.core import tags
 from ailab.core.registry import Registry
 from ailab.janitor.records import Action, Resource
 
-_REGISTRY: Registry[str, type[Rule]] = Registry("janitor rule")
+_REGISTRY: Registry[str, type[Rule[Any]]] = Registry("janitor rule")
 """Every rule class by name. The cloud modules register themselves; ``ailab.janitor``
 imports them (this module never does, so there is no import cycle)."""
-
-TAG_KEYS: dict[str, dict[str, str]] = {
-    "aws": {"protect": "ailab:protect", "expires": "ailab:expires",
-            "mark": "ailab:janitor-marked", "final": "ailab:janitor-final-snapshot-of",
-            "stack": "ailab:stack", "owner": "ailab:owner"},
-    "gcp": {"protect": "ailab-protect", "expires": "ailab-expires",
-            "mark": "ailab-janitor-marked", "stack": "ailab-stack", "owner": "ailab-owner"},
-}
 
 
 class RuleParams(BaseModel):
@@ -37,9 +30,23 @@ class RuleParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+P = TypeVar("P", bound=RuleParams)
+
+SeriesSet = dict[str, list[float]]
+"""The series one query found for one resource, by label ('' for a single series;
+``index=0,name=NVIDIA H100`` style labels for one series per GPU)."""
+Metrics = dict[tuple[str, str], SeriesSet]
+"""Every series fetched in a region, by (resource id, query key)."""
+
+
 @dataclass(frozen=True)
 class MetricQuery:
-    """One metric series a rule needs for one resource, over the rule's window."""
+    """One metric a rule needs for one resource, over the rule's window.
+
+    With ``per_series`` the driver finds every series whose dimensions (labels)
+    include ``dimensions`` (the agents add ``index``/``name``/``gpu_number`` per
+    GPU) and returns each separately; otherwise exactly that one series.
+    """
 
     key: str
     namespace: str
@@ -48,6 +55,19 @@ class MetricQuery:
     stat: str
     period_s: int
     window_h: float
+    per_series: bool = False
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A check that cannot decide: the evidence is missing. Reported, never acted on."""
+
+    reason: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+Verdict = dict[str, Any] | Unknown | None
+"""What a check returns: evidence of waste, Unknown, or None (not waste)."""
 
 
 @dataclass
@@ -55,15 +75,23 @@ class Context:
     """What a check may look at besides the resource itself."""
 
     now: datetime
-    metrics: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    metrics: Metrics = field(default_factory=dict)
     ami_snapshots: set[str] = field(default_factory=set)
 
     def series(self, res: Resource, key: str) -> list[float]:
-        return self.metrics.get((res.id, key), [])
+        """All values of the query's series, merged (for single-series metrics)."""
+        return [v for values in self.series_set(res, key).values() for v in values]
+
+    def series_set(self, res: Resource, key: str) -> SeriesSet:
+        return self.metrics.get((res.id, key), {})
 
 
-class Rule:
-    """Base class: subclasses set the class attributes and implement check/price."""
+class Rule(Generic[P]):
+    """Base class: subclasses set the class attributes and implement check/price.
+
+    Generic in its parameters: ``class IdleGpuInstance(Rule[IdleGpuParams])``
+    makes ``self.params`` an ``IdleGpuParams`` for the type checker.
+    """
 
     name: ClassVar[str]
     clouds: ClassVar[tuple[str, ...]]
@@ -72,8 +100,8 @@ class Rule:
     Params: ClassVar[type[RuleParams]] = RuleParams
     priority: ClassVar[int] = 100
 
-    def __init__(self, params: RuleParams | None = None) -> None:
-        self.params = params if params is not None else self.Params()
+    def __init__(self, params: P | None = None) -> None:
+        self.params: P = params if params is not None else cast(P, self.Params())
 
     def applies(self, res: Resource) -> bool:
         return res.cloud in self.clouds and res.kind in self.kinds
@@ -85,19 +113,23 @@ class Rule:
         """Metric series this rule needs for the resource (none by default)."""
         return []
 
-    def check(self, res: Resource, ctx: Context) -> dict[str, Any] | None:
+    def check(self, res: Resource, ctx: Context) -> Verdict:
         raise NotImplementedError
 
     def price(self, res: Resource) -> tuple[float, str]:
         raise NotImplementedError
 
 
-def register(cls: type[Rule]) -> type[Rule]:
+R = TypeVar("R", bound=type[Rule[Any]])
+
+
+def register(cls: R) -> R:
     """Class decorator: add a rule to the registry under its name."""
-    return _REGISTRY.add(cls.name, cls)
+    _REGISTRY.add(cls.name, cls)
+    return cls
 
 
-def registry() -> dict[str, type[Rule]]:
+def registry() -> dict[str, type[Rule[Any]]]:
     """All rules by name, in evaluation order: priority, then name (the first match wins)."""
     ordered = sorted(_REGISTRY.values(), key=lambda cls: (cls.priority, cls.name))
     return {cls.name: cls for cls in ordered}
@@ -119,31 +151,16 @@ def spans_window(res: Resource, now: datetime, hours: float) -> bool:
     return age is not None and age * 24 >= hours
 
 
-def well_covered(values: list[float], window_hours: float, period_minutes: int,
-                 min_coverage: float) -> bool:
-    """Enough datapoints in the window to call a resource idle: a gap is not idleness."""
-    expected = window_hours * 60 / period_minutes
-    return bool(values) and expected > 0 and len(values) / expected >= min_coverage
-
-
 def expiry(res: Resource) -> date | None:
     """The resource's expiry date tag/label, or None when absent or unreadable."""
-    raw = res.tags.get(TAG_KEYS[res.cloud]["expires"], "")
+    raw = res.tags.get(tags.keys(res.cloud).expires, "")
     try:
         return date.fromisoformat(raw[:10]) if raw else None
     except ValueError:
         return None
 
 
-def window_series(values: list[float]) -> dict[str, Any]:
-    """Evidence summary of a metric series."""
-    if not values:
-        return {"datapoints": 0}
-    return {"max": round(max(values), 3), "mean": round(sum(values) / len(values), 3),
-            "datapoints": len(values)}
-
-
-def iter_rules(enabled: dict[str, RuleParams]) -> Iterator[Rule]:
+def iter_rules(enabled: dict[str, RuleParams]) -> Iterator[Rule[Any]]:
     """Instantiate the enabled rules in registry order."""
     for name, cls in registry().items():
         if name in enabled:

@@ -2,34 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
+from ailab.core import tags
+from ailab.janitor.evidence import every_gpu_idle, well_covered, window_series
 from ailab.janitor.prices import resource_monthly
 from ailab.janitor.records import Action, Resource
 from ailab.janitor.rules import (
-    TAG_KEYS,
     Context,
     MetricQuery,
+    P,
     Rule,
     RuleParams,
+    Unknown,
+    Verdict,
     expiry,
     older_than,
     register,
     spans_window,
-    well_covered,
-    window_series,
 )
 
 
-class _Priced(Rule):
+class _Priced(Rule[P]):
     def price(self, res: Resource) -> tuple[float, str]:
         return resource_monthly(res)
 
 
 @register
-class Expired(_Priced):
+class Expired(_Priced[RuleParams]):
     """Anything whose expiry tag/label (``ailab:expires``) is in the past."""
 
     name = "expired"
@@ -45,7 +47,7 @@ class Expired(_Priced):
     def action_for(self, res: Resource) -> Action:
         return self._ACTIONS.get(res.kind, Action.DELETE)
 
-    def check(self, res: Resource, ctx: Context) -> dict[str, Any] | None:
+    def check(self, res: Resource, ctx: Context) -> Verdict:
         expires = expiry(res)
         if expires is None or expires >= ctx.now.date():
             return None
@@ -62,11 +64,22 @@ class IdleGpuParams(RuleParams):
     min_coverage: float = Field(0.5, gt=0, le=1)
     gpu_namespace: str = "CWAgent"
     gpu_metric: str = "nvidia_smi_utilization_gpu"
+    gpu_index_dimension: str = "index"
+    require_gpu_metric: bool = True
+    """Without GPU series the instance is 'unknown' (never acted on); false lets CPU
+    alone decide, for fleets that publish no GPU metric at all."""
+    spot_action: Literal["report", "stop", "terminate"] = "report"
+    """What to do with an idle spot instance EC2 cannot stop (a one-time request)."""
 
 
 @register
-class IdleGpuInstance(_Priced):
-    """Running GPU instances whose CPU (and GPU, where published) stayed low."""
+class IdleGpuInstance(_Priced[IdleGpuParams]):
+    """Running GPU instances whose every GPU and CPU stayed low over the window.
+
+    GPU series are found per instance (the CloudWatch agent's nvidia_smi plugin
+    publishes one per GPU under InstanceId, index, name); no GPU evidence means
+    unknown. Idle instances are stopped; a spot instance EC2 cannot stop (one-time
+    request) is reported unless ``spot_action`` says otherwise."""
 
     name = "idle-gpu-instance"
     clouds = ("aws",)
@@ -75,39 +88,50 @@ class IdleGpuInstance(_Priced):
     Params = IdleGpuParams
 
     def _eligible(self, res: Resource, ctx: Context) -> bool:
-        params: IdleGpuParams = self.params  # type: ignore[assignment]
         return (res.state == "running" and res.attrs.get("gpus", 0) > 0
-                and spans_window(res, ctx.now, params.window_hours))
+                and spans_window(res, ctx.now, self.params.window_hours))
 
     def action_for(self, res: Resource) -> Action:
-        return Action.TERMINATE if res.attrs.get("spot") else Action.STOP
+        if not res.attrs.get("spot") or res.attrs.get("spot_stoppable"):
+            return Action.STOP
+        return {"report": Action.REPORT, "stop": Action.STOP,
+                "terminate": Action.TERMINATE}[self.params.spot_action]
 
     def queries(self, res: Resource, ctx: Context) -> list[MetricQuery]:
         if not self._eligible(res, ctx):
             return []
-        p: IdleGpuParams = self.params  # type: ignore[assignment]
+        p = self.params
         dims = (("InstanceId", res.id),)
         period = p.period_minutes * 60
         return [MetricQuery("cpu", "AWS/EC2", "CPUUtilization", dims, "Average", period,
                             p.window_hours),
                 MetricQuery("gpu", p.gpu_namespace, p.gpu_metric, dims, "Average", period,
-                            p.window_hours)]
+                            p.window_hours, per_series=True)]
 
-    def check(self, res: Resource, ctx: Context) -> dict[str, Any] | None:
+    def _covered(self, values: list[float]) -> bool:
+        p = self.params
+        return well_covered(values, p.window_hours, p.period_minutes, p.min_coverage)
+
+    def check(self, res: Resource, ctx: Context) -> Verdict:
         if not self._eligible(res, ctx):
             return None
-        p: IdleGpuParams = self.params  # type: ignore[assignment]
-        cpu, gpu = ctx.series(res, "cpu"), ctx.series(res, "gpu")
-        covered = well_covered(cpu, p.window_hours, p.period_minutes, p.min_coverage)
-        if not covered or max(cpu) >= p.cpu_max_percent:
+        p = self.params
+        cpu = ctx.series(res, "cpu")
+        if cpu and max(cpu) >= p.cpu_max_percent:
             return None
-        if gpu and max(gpu) >= p.gpu_max_percent:
-            return None
+        gpu = every_gpu_idle(ctx.series_set(res, "gpu"), int(res.attrs.get("gpus", 0)),
+                             p.gpu_max_percent, p.gpu_index_dimension, self._covered,
+                             p.require_gpu_metric)
+        if gpu is None or isinstance(gpu, Unknown):
+            return gpu
+        if not self._covered(cpu):
+            return Unknown(f"CPUUtilization has {len(cpu)} datapoints in the "
+                           f"{p.window_hours:g}h window")
         evidence: dict[str, Any] = {
             "instance_type": res.attrs.get("instance_type"), "gpus": res.attrs.get("gpus"),
-            "window_hours": p.window_hours, "cpu_percent": window_series(cpu),
-            "gpu_percent": window_series(gpu) if gpu else "not published",
-        }
+            "window_hours": p.window_hours, "cpu_percent": window_series(cpu), **gpu}
+        if res.attrs.get("spot") and not res.attrs.get("spot_stoppable"):
+            evidence["spot"] = f"one-time request, cannot stop: {p.spot_action}"
         return evidence
 
 
@@ -116,7 +140,7 @@ class DaysParams(RuleParams):
 
 
 @register
-class StoppedInstance(_Priced):
+class StoppedInstance(_Priced[DaysParams]):
     """Instances stopped for N days: their disks still bill."""
 
     name = "stopped-instance"
@@ -125,11 +149,11 @@ class StoppedInstance(_Priced):
     action = Action.TERMINATE
     Params = DaysParams
 
-    def check(self, res: Resource, ctx: Context) -> dict[str, Any] | None:
+    def check(self, res: Resource, ctx: Context) -> Verdict:
         if res.state != "stopped":
             return None
         since = res.attrs.get("stopped_since") or res.created
-        days = older_than(since, ctx.now, self.params.days)  # type: ignore[attr-defined]
+        days = older_than(since, ctx.now, self.params.days)
         if days is None:
             return None
         vols = res.attrs.get("volumes", [])
@@ -142,7 +166,7 @@ class VolumeParams(RuleParams):
 
 
 @register
-class UnattachedVolume(_Priced):
+class UnattachedVolume(_Priced[VolumeParams]):
     """EBS volumes attached to nothing for N days (age counted from creation)."""
 
     name = "unattached-volume"
@@ -151,10 +175,10 @@ class UnattachedVolume(_Priced):
     action = Action.DELETE
     Params = VolumeParams
 
-    def check(self, res: Resource, ctx: Context) -> dict[str, Any] | None:
+    def check(self, res: Resource, ctx: Context) -> Verdict:
         if res.state != "available" or res.attrs.get("attachments"):
             return None
-        days = older_than(res.created, ctx.now, self.params.days)  # type: ignore[attr-defined]
+        days = older_than(res.created, ctx.now, self.params.days)
         if days is None:
             return None
         return {"state": res.state, "age_days": round(days, 1),
@@ -166,7 +190,7 @@ class SnapshotParams(RuleParams):
 
 
 @register
-class OldSnapshot(_Priced):
+class OldSnapshot(_Priced[SnapshotParams]):
     """Own snapshots older than N days that no AMI uses (final snapshots are kept)."""
 
     name = "old-snapshot"
@@ -175,10 +199,10 @@ class OldSnapshot(_Priced):
     action = Action.DELETE
     Params = SnapshotParams
 
-    def check(self, res: Resource, ctx: Context) -> dict[str, Any] | None:
-        if res.id in ctx.ami_snapshots or TAG_KEYS["aws"]["final"] in res.tags:
+    def check(self, res: Resource, ctx: Context) -> Verdict:
+        if res.id in ctx.ami_snapshots or tags.AWS.janitor_final_snapshot in res.tags:
             return None
-        days = older_than(res.created, ctx.now, self.params.days)  # type: ignore[attr-defined]
+        days = older_than(res.created, ctx.now, self.params.days)
         if days is None:
             return None
         return {"age_days": round(days, 1), "size_gib": res.attrs.get("size_gib"),
@@ -186,7 +210,7 @@ class OldSnapshot(_Priced):
 
 
 @register
-class UnassociatedAddress(_Priced):
+class UnassociatedAddress(_Priced[RuleParams]):
     """Elastic IPs associated with nothing (AWS bills idle public IPv4 by the hour)."""
 
     name = "unassociated-address"
@@ -194,7 +218,7 @@ class UnassociatedAddress(_Priced):
     kinds = ("address",)
     action = Action.RELEASE
 
-    def check(self, res: Resource, ctx: Context) -> dict[str, Any] | None:
+    def check(self, res: Resource, ctx: Context) -> Verdict:
         if res.attrs.get("association_id"):
             return None
         return {"public_ip": res.attrs.get("public_ip"), "associated": False}
@@ -203,43 +227,47 @@ class UnassociatedAddress(_Priced):
 class NatParams(RuleParams):
     window_hours: float = Field(168.0, gt=0)
     max_bytes: float = Field(0.0, ge=0)
-    missing_data_is_idle: bool = True
+    min_coverage: float = Field(0.5, gt=0, le=1)
 
 
 @register
-class IdleNatGateway(_Priced):
-    """NAT gateways that moved no (or almost no) bytes over the window."""
+class IdleNatGateway(_Priced[NatParams]):
+    """NAT gateways that moved no (or almost no) bytes over the window.
+
+    Daily sums of both byte counters; a window without enough of them is unknown
+    (missing data is not idleness)."""
 
     name = "idle-nat-gateway"
     clouds = ("aws",)
     kinds = ("nat-gateway",)
     action = Action.DELETE
     Params = NatParams
+    PERIOD_MINUTES = 1440
 
     def _eligible(self, res: Resource, ctx: Context) -> bool:
-        window: float = self.params.window_hours  # type: ignore[attr-defined]
-        return res.state == "available" and spans_window(res, ctx.now, window)
+        return res.state == "available" and spans_window(res, ctx.now, self.params.window_hours)
 
     def queries(self, res: Resource, ctx: Context) -> list[MetricQuery]:
         if not self._eligible(res, ctx):
             return []
-        p: NatParams = self.params  # type: ignore[assignment]
+        p = self.params
         dims = (("NatGatewayId", res.id),)
-        period = int(p.window_hours * 3600)
-        return [MetricQuery(key, "AWS/NATGateway", metric, dims, "Sum", period, p.window_hours)
+        return [MetricQuery(key, "AWS/NATGateway", metric, dims, "Sum",
+                            self.PERIOD_MINUTES * 60, p.window_hours)
                 for key, metric in (("bytes_out", "BytesOutToDestination"),
                                     ("bytes_in", "BytesInFromSource"))]
 
-    def check(self, res: Resource, ctx: Context) -> dict[str, Any] | None:
+    def check(self, res: Resource, ctx: Context) -> Verdict:
         if not self._eligible(res, ctx):
             return None
-        p: NatParams = self.params  # type: ignore[assignment]
+        p = self.params
         out, inn = ctx.series(res, "bytes_out"), ctx.series(res, "bytes_in")
-        if not out and not inn and not p.missing_data_is_idle:
-            return None
         total = sum(out) + sum(inn)
         if total > p.max_bytes:
             return None
+        if not well_covered(out, p.window_hours, self.PERIOD_MINUTES, p.min_coverage):
+            return Unknown(f"BytesOutToDestination has {len(out)} daily sums in the "
+                           f"{p.window_hours:g}h window")
         return {"bytes": total, "window_hours": p.window_hours,
                 "datapoints": len(out) + len(inn)}
 
@@ -249,7 +277,7 @@ class UploadParams(RuleParams):
 
 
 @register
-class StaleMultipartUpload(_Priced):
+class StaleMultipartUpload(_Priced[UploadParams]):
     """Incomplete multipart uploads in lab buckets: the parts bill, the bucket stays."""
 
     name = "stale-multipart-upload"
@@ -258,8 +286,8 @@ class StaleMultipartUpload(_Priced):
     action = Action.ABORT_UPLOAD
     Params = UploadParams
 
-    def check(self, res: Resource, ctx: Context) -> dict[str, Any] | None:
-        days = older_than(res.created, ctx.now, self.params.days)  # type: ignore[attr-defined]
+    def check(self, res: Resource, ctx: Context) -> Verdict:
+        days = older_than(res.created, ctx.now, self.params.days)
         if days is None:
             return None
         return {"bucket": res.attrs.get("bucket"), "key": res.attrs.get("key"),

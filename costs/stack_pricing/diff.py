@@ -47,6 +47,43 @@ class LineDelta:
                                       else round(self.delta_usd, 4))}
 
 
+def percent(before: float, after: float) -> float | None:
+    """The change in percent of ``before``; None when there was nothing before."""
+    if abs(before) < 1e-9:
+        return 0.0 if abs(after) < 1e-9 else None
+    return (after - before) / before * 100.0
+
+
+@dataclass(frozen=True)
+class ComponentDelta:
+    """One component (a ``ComponentResource`` of the program) before and after."""
+
+    component: str
+    before_usd: float
+    after_usd: float
+
+    @property
+    def delta_usd(self) -> float:
+        return self.after_usd - self.before_usd
+
+    @property
+    def delta_pct(self) -> float | None:
+        return percent(self.before_usd, self.after_usd)
+
+    def to_json(self) -> dict[str, Any]:
+        pct = self.delta_pct
+        return {"component": self.component, "before_monthly_usd": round(self.before_usd, 4),
+                "after_monthly_usd": round(self.after_usd, 4),
+                "delta_monthly_usd": round(self.delta_usd, 4),
+                "delta_pct": None if pct is None else round(pct, 2)}
+
+
+def _components(cost: StackCost) -> dict[str, float]:
+    """Per-component totals keyed without the stack prefix, so two stacks line up."""
+    return {name.removeprefix(cost.stack + "-"): value
+            for name, value in cost.by_component().items()}
+
+
 @dataclass(frozen=True)
 class CostDiff:
     """Two priced stacks side by side."""
@@ -59,16 +96,30 @@ class CostDiff:
     def total_delta_usd(self) -> float:
         return self.after.total_monthly_usd - self.before.total_monthly_usd
 
+    @property
+    def total_delta_pct(self) -> float | None:
+        return percent(self.before.total_monthly_usd, self.after.total_monthly_usd)
+
     def changed(self) -> list[LineDelta]:
         return [d for d in self.lines if d.change != "same"]
 
+    def components(self) -> list[ComponentDelta]:
+        """Every component of either stack, largest change first."""
+        old, new = _components(self.before), _components(self.after)
+        out = [ComponentDelta(name, old.get(name, 0.0), new.get(name, 0.0))
+               for name in dict.fromkeys([*new, *old])]
+        return sorted(out, key=lambda c: -abs(c.delta_usd))
+
     def to_json(self) -> dict[str, Any]:
+        pct = self.total_delta_pct
         return {"before": {"stack": self.before.stack,
                            "total_monthly_usd": round(self.before.total_monthly_usd, 4)},
                 "after": {"stack": self.after.stack,
                           "total_monthly_usd": round(self.after.total_monthly_usd, 4)},
                 "total_delta_monthly_usd": round(self.total_delta_usd, 4),
                 "total_delta_hourly_usd": round(self.total_delta_usd / 730.0, 6),
+                "total_delta_pct": None if pct is None else round(pct, 2),
+                "components": [c.to_json() for c in self.components()],
                 "resources": [d.to_json() for d in self.changed()]}
 
 

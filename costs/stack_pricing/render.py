@@ -103,7 +103,21 @@ def diff_markdown(diff: CostDiff) -> str:
         new = "" if d.after is None else monthly_cell(d.after)
         out.append(f"| `{d.name}` | {d.change} | {old} | {new} | "
                    f"{usd(d.delta_usd, signed=True)} |")
+    out += ["", "| Component | Before | After | Delta | % |", "|---|--:|--:|--:|--:|"]
+    out += [f"| `{c.component}` | {usd(c.before_usd)} | {usd(c.after_usd)} | "
+            f"{usd(c.delta_usd, signed=True)} | {pct_text(c.delta_pct)} |"
+            for c in diff.components() if c.before_usd or c.after_usd]
     out += ["", f"**{usd(before.total_monthly_usd)} -> {usd(after.total_monthly_usd)} per "
             f"month ({usd(diff.total_delta_usd, signed=True)}/month, "
+            f"{pct_text(diff.total_delta_pct)}, "
             f"{usd(diff.total_delta_usd / 730.0, signed=True)}/hour)**"]
     return "\n".join(out) + "\n"
+
+
+def pct_text(value: float | None) -> str:
+    """``+12.3%``, ``-4.0%``, ``0%`` or ``new`` (nothing before)."""
+    if value is None:
+        return "new"
+    if abs(value) < 0.05:
+        return "0%"
+    return f"{value:+.1f}%"

@@ -11,9 +11,10 @@ from typer.testing import CliRunner
 
 from ailab.cli import app
 from ailab.core.errors import InputFileError
+from tests.conftest import Cli
 from tests.support import ROOT, STACKS
 
-runner = CliRunner()
+runner = CliRunner(env={"COLUMNS": "200"})  # piped output is $COLUMNS wide
 FIXTURES = ROOT / "tests" / "costs" / "stack_pricing" / "fixtures"
 
 
@@ -107,17 +108,27 @@ def test_errors_print_one_line_via_main(tmp_path: Path) -> None:
 
 
 def test_cost_from_pulumi_preview() -> None:
-    result = runner.invoke(app, ["cost", "--from-pulumi-preview",
+    result = runner.invoke(app, ["cost", "breakdown", "--from-pulumi-preview",
                                  str(FIXTURES / "pulumi-preview-update.json"), "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    ops = {r["name"]: r["op"] for r in doc["resources"]}
+    assert doc["schema"] == "cost-breakdown" and doc["stack_count"] == 1
+    stack = doc["stacks"][0]
+    ops = {r["name"]: r["op"] for r in stack["resources"]}
     assert ops["box-node"] == "update" and "box-scratch" not in ops
-    assert {r["name"] for r in doc["cost_diff"]["resources"]} == {"box-node", "box-scratch",
-                                                                  "box-home"}
-    table = runner.invoke(app, ["cost", "--from-pulumi-preview",
+    assert {r["name"] for r in stack["cost_diff"]["resources"]} == {"box-node", "box-scratch",
+                                                                    "box-home"}
+    assert doc["total_monthly_usd"] == pytest.approx(stack["total_monthly_usd"])
+    table = runner.invoke(app, ["cost", "breakdown", "--from-pulumi-preview",
                                 str(FIXTURES / "pulumi-preview-create.json")])
     assert table.exit_code == 0 and "unpriced" in table.output and "create" in table.output
+
+
+def test_the_old_cost_spelling_still_works_with_a_warning(cli: Cli) -> None:
+    code, out, err = cli(["cost", "--from-pulumi-preview",
+                          str(FIXTURES / "pulumi-preview-update.json"), "--json"])
+    assert code == 0 and json.loads(out)["stacks"][0]["stack"]
+    assert "deprecated; use `ailab cost breakdown --from-pulumi-preview`" in err
 
 
 def test_cost_prints_one_warning_per_stale_table_and_json_carries_dates(
@@ -140,16 +151,16 @@ def test_cost_prints_one_warning_per_stale_table_and_json_carries_dates(
 
 
 def test_cost_from_a_preview_with_unknown_and_invalid_values(cli: Any) -> None:
-    code, out, _ = cli(["cost", "--from-pulumi-preview",
+    code, out, _ = cli(["cost", "breakdown", "--from-pulumi-preview",
                         str(FIXTURES / "pulumi-preview-unknowns.json"), "--json"])
     assert code == 0
-    doc = json.loads(out)
+    doc = json.loads(out)["stacks"][0]
     costs = {r["name"]: r["cost"] for r in doc["resources"] if "cost" in r}
     assert costs["negative"]["status"] == "unpriced"
     assert costs["negative"]["monthly_usd"] is None
     assert costs["negative"]["reason"] == "size: -100 is negative; it must be >= 0"
     assert costs["unknown-type"]["reason"].startswith("instanceType is not known until")
     assert doc["counts"]["unpriced"] == 8 and doc["total_monthly_usd"] > 0
-    code, out, _ = cli(["cost", "--from-pulumi-preview",
-                        str(FIXTURES / "pulumi-preview-unknowns.json")])
-    assert code == 0 and "size: 'big' is not a number" in out
+    code, out, _ = cli(["cost", "breakdown", "--from-pulumi-preview",
+                        str(FIXTURES / "pulumi-preview-unknowns.json"), "--all"])
+    assert code == 0 and "size: 'big' is not a number" in " ".join(out.split())

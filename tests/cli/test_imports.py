@@ -16,6 +16,7 @@ from tests.support import ROOT
 FORBIDDEN = ("pulumi_aws", "pulumi_gcp", "sky")
 COMMANDS = [
     ["--help"],
+    ["doctor", "--json"],
     ["catalog", "show", "--gpu", "H100", "--json"],
     ["policy", "list", "--json"],
     ["workloads", "--json"],

@@ -55,7 +55,7 @@ LOADERS: dict[str, tuple[Callable[[Path], Any], Path, list[str]]] = {
                 ["estimate", "storage"]),
     "serve": (_load_serve, EXAMPLES / "serve" / "chat-l4-diurnal.yaml", ["estimate", "serve"]),
     "janitor": (_load_janitor, EXAMPLES / "janitor" / "policy.yaml", ["janitor", "scan",
-                                                                        "--policy"]),
+                                                                        "--config"]),
 }
 
 WRONG = st.one_of(st.just({"nested": [1, 2]}), st.just([["x"]]), st.just("not-a-number"),

@@ -13,7 +13,7 @@ from ailab.core.errors import AilabError, PolicyViolationError
 from ailab.guardrails.rule import load_rules
 from ailab.infra.stacks import stack_path
 
-runner = CliRunner()
+runner = CliRunner(env={"COLUMNS": "200"})  # piped output is $COLUMNS wide
 
 
 def test_policy_list_json() -> None:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from ailab import __version__
 from ailab.cli import app
 
-runner = CliRunner()
+runner = CliRunner(env={"COLUMNS": "200"})  # piped output is $COLUMNS wide
 HEAVY = ("pulumi_aws", "pulumi_gcp", "sky", "pulumi", "boto3", "google.cloud")
 
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from ailab.cli import app
 
-runner = CliRunner()
+runner = CliRunner(env={"COLUMNS": "200"})  # piped output is $COLUMNS wide
 
 
 def test_preview_json_and_table_for_gcp() -> None:
@@ -23,7 +23,7 @@ def test_preview_json_and_table_for_gcp() -> None:
     types = {r["type"] for r in doc["resources"]}
     assert {"ailab:gcp:GpuCluster", "gcp:compute/resourcePolicy:ResourcePolicy",
             "gcp:compute/instance:Instance"} <= types
-    table = runner.invoke(app, ["preview", "gcp-a3-cluster"], terminal_width=240)
+    table = runner.invoke(app, ["preview", "gcp-a3-cluster"], env={"COLUMNS": "240"})
     assert table.exit_code == 0, table.output
     assert "placement COLLOCATED" in table.output
     assert "a3-highgpu-8g, standard, 5 NICs gVNIC" in table.output

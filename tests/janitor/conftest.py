@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,9 +18,10 @@ import pytest
 from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ec2.models import ec2_backends
+from moto.ec2.models import elastic_block_store as moto_ebs
 
 from ailab.janitor.aws import AwsDriver
-from ailab.janitor.config import Policy, default_policy
+from ailab.janitor.config import LeaseSettings, Policy, default_policy
 from ailab.janitor.engine import RunOptions, run
 from ailab.janitor.records import Finding, Report
 
@@ -37,6 +39,8 @@ def _no_default_amis() -> Iterator[None]:
 
 REGION = "us-east-1"
 AMI = "ami-12c6146b"
+LEASE_BUCKET = "ailab-janitor-state"
+H100_NAME = "NVIDIA H100 80GB HBM3"
 MUTATING_PREFIXES = ("Create", "Delete", "Terminate", "Stop", "Release", "Abort", "Modify",
                      "Put", "Start", "Run", "Allocate", "Associate", "Disassociate")
 
@@ -44,23 +48,36 @@ MUTATING_PREFIXES = ("Create", "Delete", "Terminate", "Stop", "Release", "Abort"
 class Fleet:
     """Build resources in moto and age them."""
 
-    def __init__(self, region: str = REGION) -> None:
+    def __init__(self, region: str = REGION, session: Any = None) -> None:
         self.region = region
-        self.ec2: Any = boto3.client("ec2", region_name=region)
-        self.cw: Any = boto3.client("cloudwatch", region_name=region)
-        self.s3: Any = boto3.client("s3", region_name=region)
+        maker: Any = session or boto3
+        self.ec2: Any = maker.client("ec2", region_name=region)
+        self.cw: Any = maker.client("cloudwatch", region_name=region)
+        self.s3: Any = maker.client("s3", region_name=region)
         self.now = datetime.now(UTC)
+        if LEASE_BUCKET not in {b["Name"] for b in self.s3.list_buckets()["Buckets"]}:
+            self.s3.create_bucket(Bucket=LEASE_BUCKET)
 
     @property
     def backend(self) -> Any:
         return ec2_backends[DEFAULT_ACCOUNT_ID][self.region]
 
     def instance(self, itype: str = "g4dn.xlarge", tags: dict[str, str] | None = None,
-                 days: float = 10, stopped_days: float | None = None) -> str:
+                 days: float = 10, stopped_days: float | None = None,
+                 spot: str | None = None) -> str:
         spec = [{"ResourceType": "instance", "Tags": _tags(tags)}] if tags else []
-        answer = self.ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, InstanceType=itype,
-                                        TagSpecifications=spec)
-        iid = answer["Instances"][0]["InstanceId"]
+        if spot:  # a spot request of that type (one-time or persistent)
+            request = self.ec2.request_spot_instances(
+                InstanceCount=1, Type=spot, LaunchSpecification={
+                    "ImageId": AMI, "InstanceType": itype},
+                **({"InstanceInterruptionBehavior": "stop"} if spot == "persistent" else {}))
+            iid = request["SpotInstanceRequests"][0]["InstanceId"]
+            if tags:
+                self.ec2.create_tags(Resources=[iid], Tags=_tags(tags))
+        else:
+            answer = self.ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1,
+                                            InstanceType=itype, TagSpecifications=spec)
+            iid = answer["Instances"][0]["InstanceId"]
         self.backend.get_instance(iid).launch_time = self.now - timedelta(days=days)
         if stopped_days is not None:
             self.ec2.stop_instances(InstanceIds=[iid])
@@ -115,19 +132,38 @@ class Fleet:
         return nat
 
     def metric(self, namespace: str, name: str, dim: tuple[str, str], value: float,
-               hours: float = 72, every_h: float = 1.0) -> None:
-        """A steady series over the last ``hours`` (one point per ``every_h``)."""
+               hours: float = 72, every_h: float = 1.0, ahead_h: float = 0) -> None:
+        """A steady series over the last ``hours`` (one point per ``every_h``), reaching
+        ``ahead_h`` past now for runs whose clock is shifted forward."""
+        end = self.now + timedelta(hours=ahead_h)
         points = [{"MetricName": name, "Dimensions": [{"Name": dim[0], "Value": dim[1]}],
-                   "Timestamp": self.now - timedelta(hours=every_h * (i + 0.5)), "Value": value}
-                  for i in range(int(hours / every_h))]
+                   "Timestamp": end - timedelta(hours=every_h * (i + 0.5)), "Value": value}
+                  for i in range(int((hours + ahead_h) / every_h))]
         for start in range(0, len(points), 500):
             self.cw.put_metric_data(Namespace=namespace, MetricData=points[start:start + 500])
 
-    def cpu(self, iid: str, value: float, hours: float = 72) -> None:
-        self.metric("AWS/EC2", "CPUUtilization", ("InstanceId", iid), value, hours)
+    def cpu(self, iid: str, value: float, hours: float = 72, ahead_h: float = 0) -> None:
+        self.metric("AWS/EC2", "CPUUtilization", ("InstanceId", iid), value, hours,
+                    ahead_h=ahead_h)
 
     def gpu(self, iid: str, value: float, hours: float = 72) -> None:
+        """An instance-level GPU series (dimension InstanceId only)."""
         self.metric("CWAgent", "nvidia_smi_utilization_gpu", ("InstanceId", iid), value, hours)
+
+    def gpus(self, iid: str, values: list[float], hours: float = 72,
+             extra: dict[str, str] | None = None, ahead_h: float = 0) -> None:
+        """One series per GPU as the CloudWatch agent's nvidia_smi plugin publishes them:
+        dimensions InstanceId, index, name (plus any appended ones)."""
+        for index, value in enumerate(values):
+            dims = [{"Name": "InstanceId", "Value": iid}, {"Name": "index", "Value": str(index)},
+                    {"Name": "name", "Value": H100_NAME}] + [
+                {"Name": k, "Value": v} for k, v in (extra or {}).items()]
+            end = self.now + timedelta(hours=ahead_h)
+            points = [{"MetricName": "nvidia_smi_utilization_gpu", "Dimensions": dims,
+                       "Timestamp": end - timedelta(hours=i + 0.5), "Value": value}
+                      for i in range(int(hours + ahead_h))]
+            for start in range(0, len(points), 500):
+                self.cw.put_metric_data(Namespace="CWAgent", MetricData=points[start:start + 500])
 
     def lab_bucket(self, name: str, lab: bool = True) -> None:
         self.s3.create_bucket(Bucket=name)
@@ -187,20 +223,36 @@ def fleet() -> Iterator[Fleet]:
         yield Fleet()
 
 
-def policy_with(**overrides: Any) -> Policy:
+def test_policy() -> Policy:
+    """The built-in defaults with the lease bucket every Fleet creates."""
     policy = default_policy()
+    policy.lease = LeaseSettings(s3_bucket=LEASE_BUCKET)
+    return policy
+
+
+def policy_with(**overrides: Any) -> Policy:
+    policy = test_policy()
     for key, value in overrides.items():
         setattr(policy, key, value)
     return policy
 
 
+@contextmanager
+def cloud_clock(now: datetime) -> Iterator[None]:
+    """Make moto stamp snapshots with the janitor's (shifted) clock, as AWS would."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(moto_ebs, "utcnow", lambda: now.astimezone(UTC).replace(tzinfo=None))
+        yield
+
+
 def janitor_run(mode: str = "scan", policy: Policy | None = None, days_later: float = 0,
                 regions: list[str] | None = None, driver: AwsDriver | None = None,
-                no_snapshot: bool = False) -> Report:
+                no_snapshot: bool = False, run_id: str | None = None) -> Report:
     now = datetime.now(UTC) + timedelta(days=days_later)
-    return run([driver or AwsDriver()], policy or default_policy(),
-               RunOptions(mode=mode, regions=regions or [REGION], now=now,
-                          final_snapshot=not no_snapshot))
+    with cloud_clock(now):
+        return run([driver or AwsDriver()], policy or test_policy(),
+                   RunOptions(mode=mode, regions=regions or [REGION], now=now,
+                              final_snapshot=not no_snapshot, run_id=run_id))
 
 
 def by_id(report: Report) -> dict[str, Finding]:

@@ -2,48 +2,21 @@
 
 from __future__ import annotations
 
-from ailab.costs.catalog import HOURS_PER_MONTH, find_price
+from ailab.costs.catalog import HOURS_PER_MONTH
 from ailab.janitor.records import Action, Status
 
-from .conftest import Fleet, by_id, janitor_run, policy_with
+from .conftest import LEASE_BUCKET, Fleet, by_id, janitor_run, policy_with
 
 
-def test_idle_gpu_instance_flagged_with_evidence_and_price(fleet: Fleet) -> None:
-    idle = fleet.instance("g4dn.xlarge", days=5)
-    fleet.cpu(idle, 1.0)
-    fleet.gpu(idle, 0.0)
-    finding = by_id(janitor_run())[idle]
-    assert finding.rule == "idle-gpu-instance"
-    assert finding.action is Action.STOP
-    assert finding.evidence["cpu_percent"]["max"] == 1.0
-    assert finding.evidence["gpu_percent"]["max"] == 0.0
-    row = find_price("aws", "g4dn.xlarge", "us-east-1")
-    assert row is not None
-    assert abs(finding.monthly_usd - row.price_usd_hr * HOURS_PER_MONTH) < 1e-6
-    assert "catalog" in finding.price_source
-
-
-def test_idle_gpu_needs_low_gpu_where_published(fleet: Fleet) -> None:
-    busy_gpu = fleet.instance("g4dn.xlarge", days=5)
-    fleet.cpu(busy_gpu, 1.0)
-    fleet.gpu(busy_gpu, 85.0)
-    no_agent = fleet.instance("g4dn.xlarge", days=5)
-    fleet.cpu(no_agent, 1.0)
-    found = by_id(janitor_run())
-    assert busy_gpu not in found
-    assert found[no_agent].evidence["gpu_percent"] == "not published"
-
-
-def test_busy_cpu_cpu_only_no_data_and_young_are_not_idle(fleet: Fleet) -> None:
+def test_busy_cpu_cpu_only_and_young_are_not_idle(fleet: Fleet) -> None:
     busy = fleet.instance("g4dn.xlarge", days=5)
     fleet.cpu(busy, 60.0)
     cpu_only = fleet.instance("m5.large", days=5)
     fleet.cpu(cpu_only, 0.5)
-    no_data = fleet.instance("g4dn.xlarge", days=5)
     young = fleet.instance("g4dn.xlarge", days=1)
     fleet.cpu(young, 0.5, hours=24)
     found = by_id(janitor_run())
-    for iid in (busy, cpu_only, no_data, young):
+    for iid in (busy, cpu_only, young):
         assert iid not in found
 
 
@@ -91,17 +64,26 @@ def test_unassociated_address(fleet: Fleet) -> None:
     assert used not in found
 
 
-def test_idle_nat_gateway(fleet: Fleet) -> None:
+def test_idle_nat_gateway_needs_evidence(fleet: Fleet) -> None:
     quiet = fleet.nat_gateway(days=30)
+    fleet.metric("AWS/NATGateway", "BytesOutToDestination", ("NatGatewayId", quiet), 0.0,
+                 hours=168, every_h=24)
+    silent = fleet.nat_gateway(days=30)  # no datapoints at all: no evidence
     busy = fleet.nat_gateway(days=30)
     young = fleet.nat_gateway(days=2)
     fleet.metric("AWS/NATGateway", "BytesOutToDestination", ("NatGatewayId", busy), 5e6,
                  hours=100, every_h=5)
-    found = by_id(janitor_run())
+    found = by_id(janitor_run("execute", policy_with(mark_delay_days=0)))
     assert found[quiet].rule == "idle-nat-gateway"
     assert found[quiet].evidence["bytes"] == 0
+    assert found[silent].status is Status.UNKNOWN
+    assert "daily sums" in found[silent].detail
     assert busy not in found
     assert young not in found
+    again = by_id(janitor_run("execute", policy_with(mark_delay_days=0)))
+    assert again[quiet].status is Status.DONE
+    assert again[silent].status is Status.UNKNOWN
+    assert fleet.exists("nat-gateway", silent) and not fleet.exists("nat-gateway", quiet)
 
 
 def test_multipart_uploads_only_in_lab_buckets_and_bucket_kept(fleet: Fleet) -> None:
@@ -117,7 +99,7 @@ def test_multipart_uploads_only_in_lab_buckets_and_bucket_kept(fleet: Fleet) -> 
     assert fleet.s3.list_multipart_uploads(Bucket="lab-data").get("Uploads", []) == []
     assert len(fleet.s3.list_multipart_uploads(Bucket="someone-else")["Uploads"]) == 1
     names = {b["Name"] for b in fleet.s3.list_buckets()["Buckets"]}
-    assert names == {"lab-data", "someone-else"}
+    assert names == {"lab-data", "someone-else", LEASE_BUCKET}
 
 
 def test_expired_tag_any_kind(fleet: Fleet) -> None:

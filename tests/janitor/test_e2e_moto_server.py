@@ -21,9 +21,11 @@ import boto3
 import pytest
 
 REGION = "us-east-1"
+LEASE_BUCKET = "ailab-janitor-state"
 POLICY = """
 grace_hours: 0
 mark_delay_days: 0
+lease: {s3_bucket: ailab-janitor-state}
 rules:
   stopped-instance: {days: 0}
   unattached-volume: {days: 0}
@@ -108,6 +110,7 @@ def _seed(ec2: Any, s3: Any) -> dict[str, str]:
         "BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
     ec2.terminate_instances(InstanceIds=[imaged])
     ids["eip"] = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    s3.create_bucket(Bucket=LEASE_BUCKET)
     s3.create_bucket(Bucket="lab-ckpt")
     s3.put_bucket_tagging(Bucket="lab-ckpt",
                           Tagging={"TagSet": [{"Key": "ailab:stack", "Value": "dev"}]})
@@ -121,7 +124,7 @@ def test_cli_scan_mark_act_converge(moto_server: str, tmp_path: Path) -> None:
     ids = _seed(ec2, s3)
     policy = tmp_path / "policy.yaml"
     policy.write_text(POLICY)
-    opts = ("--region", REGION, "--policy", str(policy))
+    opts = ("--region", REGION, "--config", str(policy))
 
     scan = _report(moto_server, "scan", *opts)
     flagged = {f["resource"]: f for f in scan["findings"]}
@@ -158,7 +161,8 @@ def test_cli_scan_mark_act_converge(moto_server: str, tmp_path: Path) -> None:
     states = {i["InstanceId"]: i["State"]["Name"] for r in
               ec2.describe_instances()["Reservations"] for i in r["Instances"]}
     assert states[ids["stopped"]] == "terminated" and states[ids["busy"]] == "running"
-    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["lab-ckpt"]
+    assert sorted(b["Name"] for b in s3.list_buckets()["Buckets"]) == [LEASE_BUCKET,
+                                                                      "lab-ckpt"]
 
     again = _report(moto_server, "clean", "--yes", *opts)
     assert {f["status"] for f in again["findings"]} <= {"protected"}
@@ -167,12 +171,119 @@ def test_cli_scan_mark_act_converge(moto_server: str, tmp_path: Path) -> None:
 def test_cli_bad_policy_is_one_line(moto_server: str, tmp_path: Path) -> None:
     policy = tmp_path / "bad.yaml"
     policy.write_text("rules:\n  idle-gpu-instance: {cpu: 1}\n")
-    done = _cli(moto_server, "scan", "--policy", str(policy))
+    done = _cli(moto_server, "scan", "--policy", str(policy))  # the deprecated spelling
     assert done.returncode == 2
-    assert done.stderr.startswith(f"error: {policy}: rules.idle-gpu-instance.cpu: unknown key")
+    assert done.stderr.startswith("warning: --policy is deprecated; use --config\n"
+                                  f"error: {policy}: rules.idle-gpu-instance.cpu: unknown key")
     assert "Traceback" not in done.stderr
 
 
 def _tags(ec2: Any, rid: str) -> dict[str, str]:
     answer = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [rid]}])
     return {t["Key"]: t["Value"] for t in answer["Tags"]}
+
+
+# A hook run inside the CLI's process before main(): every boto3 session gets a
+# before-call handler on EC2, so the test can kill the process (os._exit: no
+# clean-up, like SIGKILL) or start a second run at an exact call.
+HOOK = """
+import os, subprocess, sys, boto3
+_init = boto3.Session.__init__
+def _hooked(self, *a, **k):
+    _init(self, *a, **k)
+    seen = {"n": 0}
+    def on_call(model, **_):
+        if model.name != "DeleteVolume":
+            return
+        seen["n"] += 1
+        if seen["n"] == AT:
+            ACTION
+    self.events.register("before-call.ec2.*", on_call)
+boto3.Session.__init__ = _hooked
+from ailab.cli import main
+main()
+"""
+KILL = "os._exit(137)"
+SECOND_RUN = """second = subprocess.run([sys.executable, "-c",
+        "from ailab.cli import main; main()", *sys.argv[1:]], capture_output=True, text=True)
+            out = open(os.environ["SECOND_RUN_OUT"], "w")
+            out.write(f"{second.returncode}\\n{second.stderr}")"""
+
+
+def _hooked_cli(endpoint: str, at: int, action: str, *args: str,
+                extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_REGION=REGION, **(extra_env or {}))
+    code = HOOK.replace("AT", str(at)).replace("ACTION", action)
+    return subprocess.run([sys.executable, "-c", code, "janitor", *args], env=env,
+                          capture_output=True, text=True, timeout=180, check=False)
+
+
+def _loose_volumes(ec2: Any, count: int) -> list[str]:
+    return [str(ec2.create_volume(Size=50, AvailabilityZone=f"{REGION}a")["VolumeId"])
+            for _ in range(count)]
+
+
+def _finals_by_volume(ec2: Any) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for snap in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]:
+        tags = {t["Key"]: t["Value"] for t in snap.get("Tags", [])}
+        if "ailab:janitor-final-snapshot-of" in tags:
+            assert snap["VolumeId"] == tags["ailab:janitor-final-snapshot-of"]
+            assert snap["State"] == "completed"
+            found.setdefault(snap["VolumeId"], []).append(snap["SnapshotId"])
+    return found
+
+
+def test_cli_killed_run_then_rerun_converges(moto_server: str, tmp_path: Path) -> None:
+    ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=moto_server)
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=moto_server)
+    s3.create_bucket(Bucket=LEASE_BUCKET)
+    vols = _loose_volumes(ec2, 6)
+    config = tmp_path / "janitor.yaml"
+    config.write_text(POLICY)
+    opts = ("--region", REGION, "--config", str(config))
+    _report(moto_server, "clean", "--yes", *opts)  # marks
+
+    killed = _hooked_cli(moto_server, 3, KILL, "clean", "--yes", *opts)
+    assert killed.returncode == 137
+    left = {v["VolumeId"] for v in ec2.describe_volumes()["Volumes"]}
+    assert 0 < len(left & set(vols)) < len(vols)  # killed mid-way
+
+    refused = _cli(moto_server, "clean", "--yes", *opts)  # the dead run's lease holds
+    assert refused.returncode == 3, refused.stderr
+    assert refused.stderr.startswith("error: another janitor run (r")
+    assert refused.stderr.count("\n") == 1
+
+    key = next(o["Key"] for o in s3.list_objects_v2(Bucket=LEASE_BUCKET)["Contents"])
+    ledger = json.loads(s3.get_object(Bucket=LEASE_BUCKET, Key=key)["Body"].read())
+    ledger["expires"] = "2000-01-01T00:00:00Z"  # an hour later: the lease has expired
+    s3.put_object(Bucket=LEASE_BUCKET, Key=key, Body=json.dumps(ledger).encode())
+
+    rerun = _report(moto_server, "clean", "--yes", *opts)
+    assert {f["status"] for f in rerun["findings"]} <= {"done"}
+    left = {v["VolumeId"] for v in ec2.describe_volumes()["Volumes"]}
+    assert not left & set(vols)
+    finals = _finals_by_volume(ec2)
+    assert {v: len(finals.get(v, [])) for v in vols} == dict.fromkeys(vols, 1)
+    assert _report(moto_server, "clean", "--yes", *opts)["findings"] == []
+
+
+def test_cli_concurrent_run_is_refused(moto_server: str, tmp_path: Path) -> None:
+    ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=moto_server)
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=moto_server)
+    s3.create_bucket(Bucket=LEASE_BUCKET)
+    vols = _loose_volumes(ec2, 4)
+    config = tmp_path / "janitor.yaml"
+    config.write_text(POLICY)
+    opts = ("--region", REGION, "--config", str(config))
+    _report(moto_server, "clean", "--yes", *opts)  # marks
+    second = tmp_path / "second.txt"
+    first = _hooked_cli(moto_server, 1, SECOND_RUN, "clean", "--yes", *opts, "--json",
+                        extra_env={"SECOND_RUN_OUT": str(second)})
+    assert first.returncode == 0, first.stderr
+    code, message = second.read_text().split("\n", 1)
+    assert code == "3"
+    assert message.startswith("error: another janitor run (r") and "nothing was done" in message
+    assert {f["status"] for f in json.loads(first.stdout)["findings"]} == {"done"}
+    finals = _finals_by_volume(ec2)
+    assert {v: len(finals.get(v, [])) for v in vols} == dict.fromkeys(vols, 1)

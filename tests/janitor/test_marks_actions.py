@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 
+from ailab.janitor.actions import ACTIONS, ActOptions
 from ailab.janitor.aws import AwsDriver
 from ailab.janitor.config import default_policy
-from ailab.janitor.engine import RunOptions, apply
+from ailab.janitor.engine import apply
+from ailab.janitor.ledger import Lease, Ledger
 from ailab.janitor.records import Action, Finding, Resource, Status
 
 from .conftest import CallCounter, Fleet, by_id, janitor_run, policy_with
@@ -19,10 +21,12 @@ MARK = "ailab:janitor-marked"
 
 def test_mark_then_wait_then_act_then_converge(fleet: Fleet) -> None:
     vol = fleet.volume(days=30, tags={"ailab:stack": "dev", "ailab:owner": "ana"})
-    first = by_id(janitor_run("execute"))[vol]
+    first_report = janitor_run("execute")
+    first = by_id(first_report)[vol]
     assert first.status is Status.MARK
-    today = datetime.now(UTC).date().isoformat()
-    assert fleet.tags(vol)[MARK] == f"unattached-volume@{today}"
+    rule, when, run_id = fleet.tags(vol)[MARK].split("@")
+    assert rule == "unattached-volume" and run_id == first_report.run_id
+    assert abs(datetime.fromisoformat(when) - datetime.now(UTC)).total_seconds() < 60
     # marked but not yet due: nothing happens
     waiting = by_id(janitor_run("execute", days_later=1))[vol]
     assert waiting.status is Status.WAITING
@@ -110,34 +114,56 @@ def test_partial_failure_is_reported_and_run_goes_on(fleet: Fleet) -> None:
     assert not report.ok
 
 
+class _MemoryStore:
+    scope, where = "memory", "memory"
+
+    def __init__(self) -> None:
+        self.ledger: Ledger | None = None
+        self.version = 0
+
+    def read(self) -> tuple[Ledger | None, str | None]:
+        return self.ledger, str(self.version) if self.ledger else None
+
+    def write(self, ledger: Ledger, version: str | None) -> str:
+        self.ledger, self.version = ledger, self.version + 1
+        return str(self.version)
+
+
 class _Recorder:
-    cloud = "aws"
+    """A driver that records the order of actions (the registry dispatches by kind)."""
+
+    cloud = "recorder"
 
     def __init__(self) -> None:
         self.order: list[str] = []
 
-    def mark(self, region: str, findings: list[Finding], now: datetime) -> None:
+    def mark(self, region: str, findings: list[Finding], marks: object) -> None:
         self.order += [f"mark:{f.resource.id}" for f in findings]
 
     def unmark(self, region: str, findings: list[Finding]) -> None:
         self.order += [f"unmark:{f.resource.id}" for f in findings]
 
-    def act(self, finding: Finding, final_snapshot: bool) -> tuple[Status, str]:
-        self.order.append(finding.resource.id)
-        return Status.DONE, "ok"
 
-
-def test_actions_run_in_dependency_order() -> None:
+def test_actions_run_in_dependency_order(monkeypatch: Any) -> None:
     def due(kind: str, action: Action) -> Finding:
         res = Resource("aws", kind, f"{kind}-1", "us-east-1")
         return Finding(res, "r", action, {}, status=Status.ACT)
+
+    def record(driver: Any, finding: Finding, opts: ActOptions) -> tuple[Status, str]:
+        driver.order.append(finding.resource.id)
+        return Status.DONE, "ok"
+
+    for key in list(ACTIONS):
+        monkeypatch.setitem(ACTIONS._items, key, record)
 
     findings = [due("snapshot", Action.DELETE), due("volume", Action.DELETE),
                 due("address", Action.RELEASE), due("nat-gateway", Action.DELETE),
                 due("instance", Action.TERMINATE), due("multipart-upload", Action.ABORT_UPLOAD)]
     recorder = _Recorder()
-    apply(recorder, "us-east-1", findings, RunOptions(mode="execute"), default_policy(),
-          datetime.now(UTC))
+    now = datetime.now(UTC)
+    lease = Lease.acquire(_MemoryStore(), "r1", now, timedelta(hours=1))
+    apply(recorder, "us-east-1", findings,
+          ActOptions(default_policy(), True, "r1", now, lease))
     assert recorder.order == ["multipart-upload-1", "instance-1", "nat-gateway-1",
                               "address-1", "volume-1", "snapshot-1"]
 
@@ -189,3 +215,22 @@ def test_endpoint_url_from_environment(monkeypatch: Any) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
     client = AwsDriver(session=boto3.Session()).client("ec2", "eu-west-1")
     assert client.meta.endpoint_url == "http://127.0.0.1:4566"
+
+
+def test_region_from_boto3_chain(fleet: Fleet, monkeypatch: Any) -> None:
+    """AWS_REGION first (as the CLI v2 and other SDKs read it), then AWS_DEFAULT_REGION
+    or the profile's region (botocore's own chain)."""
+    import pytest
+
+    from ailab.core.errors import JanitorError
+
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    assert AwsDriver(session=boto3.Session()).regions(None) == ["eu-west-1"]
+    monkeypatch.delenv("AWS_REGION")
+    assert AwsDriver(session=boto3.Session()).regions(None) == ["us-east-1"]
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    with pytest.raises(JanitorError, match="no AWS region") as err:
+        AwsDriver(session=boto3.Session()).regions(None)
+    assert err.value.field == "region" and "AWS_REGION" in (err.value.hint or "")

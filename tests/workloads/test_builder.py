@@ -102,7 +102,7 @@ def test_invalid_combinations_are_caught_before_skypilot() -> None:
 
 
 def test_real_launch_without_a_known_bucket_fails_in_one_line() -> None:
-    out = runner.invoke(app, ["launch", "train-ddp", "--stack", "aws-gpu-lab"])
+    out = runner.invoke(app, ["launch", "train-ddp", "--stack", "aws-gpu-lab", "--yes"])
     assert out.exit_code != 0
     assert isinstance(out.exception, WorkloadError)
     assert "--bucket NAME or --outputs FILE" in out.exception.message
@@ -112,7 +112,7 @@ def test_real_launch_without_a_known_bucket_fails_in_one_line() -> None:
 def test_workloads_command_lists_them() -> None:
     out = runner.invoke(app, ["workloads", "--json"])
     assert out.exit_code == 0
-    names = {w["name"]: w["kind"] for w in json.loads(out.stdout)}
+    names = {w["name"]: w["kind"] for w in json.loads(out.stdout)["workloads"]}
     assert names == {"train-ddp": "cluster", "train-spot": "job", "serve": "service",
                      "bench": "job", "train-hybrid": "cluster"}
 

@@ -2,7 +2,7 @@
 
 Each variant's task is built from a stack and checked twice: its content here
 (image, readiness probe, replica policy, bucket mount, the command it runs) and
-by SkyPilot's own parsers in a separate interpreter (``ailab launch --dryrun``'s
+by SkyPilot's own parsers in a separate interpreter (``ailab launch``'s dry run's
 offline sandbox: task schema, round trip, service spec, resources against the
 catalog), so this module does not share SkyPilot's process-wide state. (The
 round-trip test of tests/workloads/test_skypilot.py runs every variant on every

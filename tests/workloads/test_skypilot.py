@@ -108,7 +108,7 @@ def test_skypilot_errors_become_one_line(sandbox: Path) -> None:
 
 def test_cli_dryrun_prints_a_task_yaml(sandbox: Path) -> None:
     out = CliRunner().invoke(app, ["launch", "serve", "--variant", "vllm", "--stack",
-                                   "aws-spot-pool", "--plan", "fastest", "--dryrun", "--json"])
+                                   "aws-spot-pool", "--plan", "fastest", "--dry-run", "--json"])
     assert out.exit_code == 0, out.output
     import json
 
@@ -170,7 +170,7 @@ def test_skypilot_computes_32_efa_interfaces_only_with_the_generated_config(
 
 def test_cli_dryrun_shows_pool_efa_and_mounts(sandbox: Path) -> None:
     out = CliRunner().invoke(app, ["launch", "train-ddp", "--stack", "aws-h100-cluster",
-                                   "--dryrun", "--json"])
+                                   "--dry-run", "--json"])
     assert out.exit_code == 0, out.output
     import json
 
@@ -248,7 +248,8 @@ def test_real_launch_passes_the_generated_config_and_leaves_home_alone(
     seen: dict[str, Any] = {}
     stop = _mock_sdk(monkeypatch, seen)
     out = CliRunner().invoke(app, ["launch", "train-spot", "--stack", "aws-spot-pool",
-                                   "--outputs", str(_outputs(tmp_path, "aws-spot-pool"))])
+                                   "--outputs", str(_outputs(tmp_path, "aws-spot-pool")),
+                                   "--yes"])
     assert out.exit_code == 0, out.output
     aws = seen["config"]["aws"]
     assert aws["vpc_name"] == "aws-spot-pool-net-vpc" and aws["use_internal_ips"] is True
@@ -277,7 +278,7 @@ def test_real_pool_launch_requires_registration_and_never_writes_it(
     seen: dict[str, Any] = {}
     _mock_sdk(monkeypatch, seen)
     args = ["launch", "train-ddp", "--stack", "aws-h100-cluster", "--outputs",
-            str(_outputs(tmp_path, "aws-h100-cluster"))]
+            str(_outputs(tmp_path, "aws-h100-cluster")), "--yes"]
     monkeypatch.setattr(skylaunch, "ssh_hostname", lambda alias: None)
     out = CliRunner().invoke(app, args)
     assert out.exit_code != 0 and "config" not in seen

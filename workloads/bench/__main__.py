@@ -19,7 +19,8 @@ from ailab.workloads.bench.runner import GPT_PRESETS, BenchConfig, run_bench
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m ailab.workloads.bench", description=__doc__)
-    ap.add_argument("--out", type=Path, default=Path("bench/results"), help="output folder")
+    ap.add_argument("--out", type=Path, default=Path("out/bench"),
+                    help="output folder (default out/bench, never the committed bench/results)")
     ap.add_argument("--tag", help="file name stem (default: backend-device-hardware)")
     ap.add_argument("--backend", choices=["auto", "numpy", "torch"], default="auto")
     ap.add_argument("--device", choices=["auto", "cpu", "cuda", "tpu"], default="auto")
