@@ -103,7 +103,15 @@ class ResourceUsage(BaseModel):
     write_gb: float | None = _quantity(
         "EFS elastic throughput: GB written per month")
     backup_gb: float | None = _quantity(
-        "FSx for Lustre: GB of backups kept")
+        "FSx for Lustre, RDS, Cloud SQL: GB of backups kept")
+    other_dashboards: float | None = _quantity(
+        "CloudWatch: dashboards the account has besides this stack's (free allowance)")
+    ingested_gb: float | None = _quantity("CloudWatch Logs: GB ingested per month")
+    vcpu_seconds: float | None = _quantity("Cloud Run: vCPU-seconds serving per month")
+    gib_seconds: float | None = _quantity("Cloud Run: GiB-seconds serving per month")
+    requests_count: float | None = _quantity("Cloud Run: requests per month")
+    access_operations: float | None = _quantity(
+        "Secret Manager: secret access operations per month")
 
 
 FIELDS = tuple(ResourceUsage.model_fields)

@@ -72,6 +72,13 @@ COMMON_KEYS: list[ConfigKey] = [
     _k("spotExempt", "string", "", "Why this lab's accelerators run on-demand (e.g. "
        "reserved capacity); empty: none. Non-empty exempts them from the spot-required "
        "guardrail: machines are tagged ailab:spot-exempt (GCP label ailab-spot-exempt)."),
+    _k("dashboard", "boolean", True, "Declare the lab's dashboard (CloudWatch on aws, Cloud "
+       "Monitoring on gcp): GPU utilisation and memory per machine, CPU, network, file "
+       "systems, auto-stop state and budget. false: none (the dashboard guardrail warns "
+       "on GPU stacks)."),
+    _k("tracking", "string", "", "Experiment tracking server: mlflow (server in the private "
+       "subnets, managed PostgreSQL, artifacts in the lab bucket, password in the cloud's "
+       "secret manager); empty: none."),
 ]
 
 AWS_KEYS: list[ConfigKey] = [

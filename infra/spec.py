@@ -16,6 +16,11 @@ from ailab.core.errors import MISSING, ConfigError
 from ailab.infra.cidr import check_not_internet, parse_cidr
 from ailab.infra.config import NAMESPACE, parse_config
 from ailab.infra.machines import CloudLabSpec, MachineGroup
+from ailab.infra.observability import (
+    ObservabilitySpec,
+    build_observability,
+    check_aws_tracking,
+)
 
 if TYPE_CHECKING:
     from ailab.infra.aws.spec import AwsLabSpec
@@ -35,6 +40,8 @@ class LabSpec:
     expires: str | None
     retain_on_delete: bool
     ssh_cidr: str | None
+    observability: ObservabilitySpec = ObservabilitySpec()
+    """The lab's dashboard and optional tracking server (``infra.observability``)."""
     aws: AwsLabSpec | None = None
     gcp: GcpLabSpec | None = None
 
@@ -82,7 +89,9 @@ def load_spec(raw: dict[str, str], stack: str) -> LabSpec:
         from ailab.infra.aws.spec import build_aws_spec
 
         explicit = frozenset(k.split(":", 1)[1] for k in raw if k.startswith(f"{NAMESPACE}:"))
-        return _replace(common, aws=build_aws_spec(values, common, explicit))
+        aws = build_aws_spec(values, common, explicit)
+        check_aws_tracking(common.observability, aws.network.nat_gateway)
+        return _replace(common, aws=aws)
     from ailab.infra.gcp.spec import build_gcp_spec  # type: ignore[import-not-found,unused-ignore]
 
     return _replace(common, gcp=build_gcp_spec(values, common))
@@ -111,7 +120,8 @@ def _common(values: dict[str, Any], stack: str, cloud: str) -> LabSpec:
     if not owner:
         raise ConfigError(f"{NAMESPACE}:owner", values["owner"], "must not be empty")
     return LabSpec(stack=stack, cloud=cloud, region=region, owner=owner, expires=expires,
-                   retain_on_delete=values["retainOnDelete"], ssh_cidr=ssh)
+                   retain_on_delete=values["retainOnDelete"], ssh_cidr=ssh,
+                   observability=build_observability(values))
 
 
 def _region(values: dict[str, Any], cloud: str) -> str:

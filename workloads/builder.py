@@ -31,6 +31,10 @@ CKPT_MOUNT = "/checkpoints"
 STORES = {"aws": "s3", "gcp": "gcs"}
 BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
 EFA_ENVS = placement.EFA_ENVS
+TRACKED = ("train-ddp", "train-spot")
+"""Workloads that log to the stack's tracking server when it has one (they run on the
+stack's own machines or in its VPC, where the private server is reachable)."""
+TRACKING_ENV = "MLFLOW_TRACKING_URI"
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,8 @@ def build(req: BuildRequest) -> BuildResult:
                               else "hybrid", req.pool, facts, chosen, cluster)
     if (own and "file_mounts" in cfg) or (not own and wl.checkpoints):
         _checkpoints(cfg, envs, result, bucket, known, req)
+    if own and wl.name in TRACKED:
+        _tracking(envs, result, facts)
     if req.nodes is not None:
         if req.nodes < 1:
             raise WorkloadError(f"must be 1 or more, got {req.nodes}", field="nodes")
@@ -152,6 +158,17 @@ def _choose(req: BuildRequest, accelerated: bool, result: BuildResult
     role = next((g.role for g in spec.machine_groups()
                  if chosen.instance_type in g.instance_types), None)
     return chosen, role
+
+
+def _tracking(envs: dict[str, str], result: BuildResult, facts: StackFacts) -> None:
+    """The stack's ``tracking_uri`` output into the task's ``MLFLOW_TRACKING_URI``."""
+    if not facts.tracking_uri:
+        envs.pop(TRACKING_ENV, None)
+        return
+    envs[TRACKING_ENV] = facts.tracking_uri
+    where = ("the offline preview's placeholder; pass --outputs for the real one"
+             if facts.offline else facts.source)
+    result.notes.append(f"logs to the stack's MLflow server ({TRACKING_ENV} from {where})")
 
 
 def _checkpoints(cfg: dict[str, Any], envs: dict[str, str], result: BuildResult, bucket: str,

@@ -12,7 +12,8 @@ The infra program exports these keys (``infra/aws/lab.py``, ``infra/gcp/lab.py``
 efa_interfaces), ``vpc_name``/``private_subnet_names``/``security_group_name``/
 ``instance_profile`` (AWS), ``network_name``/``subnet_name``/``project``/``zone``
 (GCP), ``bucket`` and the shared file systems (``efs_dns``, ``fsx_dns``,
-``fsx_mount_name``, ``filestore_ip``, ``gcs_mount``).
+``fsx_mount_name``, ``filestore_ip``, ``gcs_mount``) and, when the stack has a
+tracking server, ``tracking_uri`` (the training tasks' ``MLFLOW_TRACKING_URI``).
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ class StackFacts:
     zone: str | None = None
     project: str | None = None
     mounts: tuple[SharedMount, ...] = ()
+    tracking_uri: str | None = None
+    """The stack's experiment tracking server (``ailab:tracking``), if it has one."""
 
     @classmethod
     def from_outputs(cls, doc: dict[str, Any], stack: str, cloud: str, region: str,
@@ -97,7 +100,8 @@ class StackFacts:
         need = _Reader(doc, source)
         common: dict[str, Any] = {
             "stack": stack, "cloud": cloud, "region": str(doc.get("region") or region),
-            "source": source, "offline": offline, "bucket": need.opt_str("bucket")}
+            "source": source, "offline": offline, "bucket": need.opt_str("bucket"),
+            "tracking_uri": need.opt_str("tracking_uri")}
         if cloud == "aws":
             nodes = tuple(Node(name=need.field(n, "name", i), role=need.field(n, "role", i),
                                instance_type=need.field(n, "instance_type", i),

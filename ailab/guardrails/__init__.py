@@ -18,13 +18,14 @@ from ailab.guardrails import (
     rules_finops,
     rules_iam,
     rules_network,
+    rules_observability,
     rules_security,
     rules_transport,
 )
 from ailab.guardrails.rule import RULES, Enforcement, Rule, Severity, Violation, load_rules
 
 RULE_MODULES = (rules_autostop, rules_budget, rules_data, rules_finops, rules_iam,
-                rules_network, rules_security, rules_transport)
+                rules_network, rules_observability, rules_security, rules_transport)
 
 __all__ = ["RULES", "RULE_MODULES", "Enforcement", "Rule", "Severity", "Violation",
            "load_rules"]

@@ -36,8 +36,16 @@ DYNAMIC_PROVIDER_KEY = "__provider"
 """Pickled provider of a dynamic resource: code, not configuration; not recorded."""
 
 
+SECRET = "[secret]"
+"""How a secret input is recorded: the value ``pulumi preview --json`` shows for it."""
+
+
 def _plain(value: Any) -> Any:
-    """JSON-safe copy of a deserialised input value."""
+    """JSON-safe copy of a deserialised input value (secrets as ``[secret]``)."""
+    from pulumi.runtime import rpc
+
+    if rpc.is_rpc_secret(value):
+        return SECRET
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -74,10 +82,34 @@ class RecordingMocks(pulumi_mocks.Mocks):
             state["dnsName"] = f"{rid}.efs.{self.region}.amazonaws.com"
         if token == tokens.AWS_FSX_LUSTRE_FILE_SYSTEM:
             state.update(dnsName=f"{rid}.fsx.{self.region}.amazonaws.com", mountName="mock")
+        if token in (tokens.AWS_RDS_INSTANCE, tokens.AWS_LB_LOAD_BALANCER):
+            state.update(self._aws_endpoints(token, args.name, state))
         if token.startswith("gcp:"):
             rid, state = self._gcp(token, args.name, state)
+        if token == tokens.RANDOM_PASSWORD:
+            state["result"] = "m0ck" * max(1, int(state.get("length") or 16) // 4)
         state.setdefault("name", state.get("name") or args.name)
         return rid, state
+
+    def _aws_endpoints(self, token: str, name: str, state: dict) -> dict:
+        """Addresses AWS gives a database and a load balancer, and the secret RDS makes
+        when it manages the master password (its documented shapes)."""
+        if token == tokens.AWS_LB_LOAD_BALANCER:
+            lb = state.get("name") or name
+            prefix = "internal-" if state.get("internal") else ""
+            return {"dnsName": f"{prefix}{lb}-1234567890.{self.region}.elb.amazonaws.com",
+                    "arnSuffix": f"app/{lb}/0123456789abcdef"}
+        ident = state.get("identifier") or name
+        port = state.get("port") or 5432
+        out: dict = {"address": f"{ident}.c0mock0db0id.{self.region}.rds.amazonaws.com",
+                     "port": port}
+        out["endpoint"] = f"{out['address']}:{port}"
+        if state.get("manageMasterUserPassword"):
+            out["masterUserSecrets"] = [{
+                "secretArn": f"arn:aws:secretsmanager:{self.region}:{ACCOUNT_ID}:secret:"
+                             f"rds!db-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-AbCdEf",
+                "secretStatus": "active", "kmsKeyId": ""}]
+        return out
 
     def _gcp(self, token: str, name: str, state: dict) -> tuple[str, dict]:
         """GCP ids, self links, e-mails and addresses the program reads back."""
@@ -95,6 +127,15 @@ class RecordingMocks(pulumi_mocks.Mocks):
         if token == tokens.GCP_STORAGE_BUCKET:
             state.update(name=state.get("name") or f"{name}-mock", url=f"gs://{name}-mock")
             rid = state["name"]
+        if token == tokens.GCP_SQL_DATABASE_INSTANCE:
+            instance = state.get("name") or name
+            state.update(privateIpAddress="10.100.0.3",
+                         connectionName=f"{project}:{state.get('region')}:{instance}")
+        if token == tokens.GCP_SECRETMANAGER_SECRET_VERSION:
+            state.update(name=f"{state.get('secret')}/versions/1", version="1")
+        if token == tokens.GCP_CLOUDRUNV2_SERVICE:
+            state["uri"] = (f"https://{state.get('name') or name}-{GCP_PROJECT_NUMBER}."
+                            f"{state.get('location')}.run.app")
         if token == tokens.GCP_FILESTORE_INSTANCE:
             for i, net in enumerate(state.get("networks") or []):
                 net.setdefault("ipAddresses", [f"10.200.{i}.2"])

@@ -12,6 +12,7 @@ from ailab.core import tags, tokens
 from ailab.core.inventory import Resource
 from ailab.costs import storage_prices
 from ailab.costs.service_prices import service_price
+from ailab.costs.stack_pricing.agent_metrics import aws_agent_parts
 from ailab.costs.stack_pricing.common import (
     SPOT_NOTE,
     block_parts,
@@ -148,8 +149,10 @@ def ec2_instance(res: Resource, ctx: PricingContext) -> CostLine:
     parts += _lt_volumes(ctx, template, 1.0)
     if flag(inputs.get("associatePublicIpAddress")) or _lt_public_ip(template):
         parts.append(_public_ip_part(ctx, hours))
-    parts += egress_parts(ctx, res, "aws")
-    return new_line(res, ctx, parts, notes, hours_per_month=hours, hours_basis=basis)
+    metrics, said = aws_agent_parts(ctx.region, inputs.get("userData") or template.get(
+        "userData"), itype, hours)
+    parts += metrics + egress_parts(ctx, res, "aws")
+    return new_line(res, ctx, parts, notes + said, hours_per_month=hours, hours_basis=basis)
 
 
 def _asg_nodes(count: float, base: float, pct_on_demand: float) -> tuple[float, float]:
@@ -206,13 +209,15 @@ def autoscaling_group(res: Resource, ctx: PricingContext) -> CostLine:
         out += _lt_volumes(ctx, template, count)
         if _lt_public_ip(template):
             out.append(_public_ip_part(ctx, hours, count))
-        return out
+        return out + aws_agent_parts(ctx.region, template.get("userData"), types[0], hours,
+                                     count)[0]
 
     parts = at(desired) + egress_parts(ctx, res, "aws")
     low = sum(p.monthly_usd or 0.0 for p in at(low_n))
     high = sum(p.monthly_usd or 0.0 for p in at(high_n))
     notes = [f"{desired:g} desired nodes (min {low_n:g}, max {high_n:g}); the range prices "
              "min and max capacity"]
+    notes += aws_agent_parts(ctx.region, template.get("userData"), types[0], hours)[1]
     if len(types) > 1:
         notes.append(f"on-demand nodes at the first override ({types[0]}, the default "
                      "'prioritized' order); spot nodes at the lowest catalog spot price among "

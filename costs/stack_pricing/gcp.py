@@ -15,6 +15,7 @@ from ailab.core import tokens, tpu
 from ailab.core.errors import CatalogError
 from ailab.core.inventory import Resource
 from ailab.costs.service_prices import service_price
+from ailab.costs.stack_pricing.agent_metrics import gcp_agent_parts
 from ailab.costs.stack_pricing.common import (
     SPOT_NOTE,
     block_parts,
@@ -138,7 +139,14 @@ def _vm_parts(region: str, spec: Mapping[str, Any], hours: float,
         kind = "external-ipv4-spot" if spot else "external-ipv4"
         parts.append(part(f"external IPv4 x{public * count:g}", hours * public * count, "IP-h",
                           service_price("gcp", region, "network", kind, "hour")))
-    return parts, notes
+    metrics, said = gcp_agent_parts(region, _startup_script(spec), machine, hours, count)
+    return parts + metrics, notes + said
+
+
+def _startup_script(spec: Mapping[str, Any]) -> Any:
+    """The start-up script in an instance's or template's metadata."""
+    metadata = spec.get("metadata")
+    return metadata.get("startup-script") if isinstance(metadata, Mapping) else None
 
 
 @rule(INSTANCE, usage=("hours_per_month", "egress_gb"))

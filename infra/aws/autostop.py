@@ -79,7 +79,7 @@ class IdleAutoStop(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         spec = args.spec
         periods = spec.minutes * 60 // PERIOD_S
-        alarms = [aws.cloudwatch.MetricAlarm(
+        self.alarms = [aws.cloudwatch.MetricAlarm(
             f"{name}-{i}",
             alarm_description=f"ailab auto-stop: every GPU below {spec.gpu_percent}% for "
                               f"{spec.minutes} min (busiest GPU, CloudWatch agent); no data "
@@ -91,4 +91,4 @@ class IdleAutoStop(pulumi.ComponentResource):
             treat_missing_data="notBreaching", alarm_actions=[stop_action(args.region)],
             tags=args.tags, opts=child)
             for i, instance_id in enumerate(args.instance_ids)]
-        self.register_outputs({"alarm_arns": [a.arn for a in alarms]})
+        self.register_outputs({"alarm_arns": [a.arn for a in self.alarms]})

@@ -28,14 +28,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-NAMESPACE = "CWAgent"
-MEASUREMENTS = ("utilization_gpu", "memory_used", "power_draw")
-METRIC_PREFIX = "nvidia_smi_"
-GPU_UTILIZATION = METRIC_PREFIX + "utilization_gpu"
-METRICS = tuple(METRIC_PREFIX + m for m in MEASUREMENTS)
-PER_GPU_DIMENSIONS = ("InstanceId", "index", "name")
-INSTANCE_DIMENSIONS = ("InstanceId",)
-INTERVAL_S = 60
+from ailab.core import gpu_metrics
+
+# The contract itself lives in ``ailab.core.gpu_metrics`` (dashboards and pricing read
+# it too); these names stay for the modules that import them from here.
+NAMESPACE = gpu_metrics.AWS_NAMESPACE
+MEASUREMENTS = gpu_metrics.AWS_MEASUREMENTS
+METRIC_PREFIX = gpu_metrics.AWS_METRIC_PREFIX
+GPU_UTILIZATION = gpu_metrics.AWS_GPU_UTILIZATION
+METRICS = gpu_metrics.AWS_METRICS
+PER_GPU_DIMENSIONS = gpu_metrics.AWS_PER_GPU_DIMENSIONS
+INSTANCE_DIMENSIONS = gpu_metrics.AWS_INSTANCE_DIMENSIONS
+INTERVAL_S = gpu_metrics.AWS_INTERVAL_S
+MARKER = gpu_metrics.AWS_CONFIG_MARKER
 CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/ailab-agent.json"
 CTL = "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"
 
@@ -107,9 +112,9 @@ def install_lines(region: str) -> list[str]:
         "    dpkg -i -E /tmp/amazon-cloudwatch-agent.deb || return 1",
         "  fi",
         f"  mkdir -p {CONFIG_PATH.rsplit('/', 1)[0]}",
-        f"  cat > {CONFIG_PATH} <<'AILAB_AGENT_CONFIG'",
+        f"  cat > {CONFIG_PATH} <<'{MARKER}'",
         json.dumps(agent_config(), indent=2),
-        "AILAB_AGENT_CONFIG",
+        MARKER,
         f"  {CTL} -a fetch-config -m ec2 -s -c file:{CONFIG_PATH}",
         "}",
         "install_cloudwatch_agent || note 'CloudWatch agent not installed: no GPU metrics, "
@@ -119,6 +124,7 @@ def install_lines(region: str) -> list[str]:
 
 def config_from_user_data(script: str) -> dict[str, Any]:
     """The agent configuration a boot script writes (for tests and audits)."""
-    body = script.split("<<'AILAB_AGENT_CONFIG'\n", 1)[1].split("\nAILAB_AGENT_CONFIG\n", 1)[0]
-    parsed: dict[str, Any] = json.loads(body)
-    return parsed
+    found = gpu_metrics.aws_agent_config(script)
+    if found is None:
+        raise ValueError("the script writes no CloudWatch agent configuration")
+    return found

@@ -37,7 +37,9 @@ class FileSystems(pulumi.ComponentResource):
     """One per private subnet: machines boot after them (their EFS name resolves
     only once the target in their zone exists)."""
     efs_dns: pulumi.Output[str] | None = None
+    efs_id: pulumi.Output[str] | None = None
     fsx_dns: pulumi.Output[str] | None = None
+    fsx_id: pulumi.Output[str] | None = None
     fsx_mount_name: pulumi.Output[str] | None = None
 
     def __init__(self, name: str, args: FileSystemsArgs,
@@ -63,6 +65,7 @@ class FileSystems(pulumi.ComponentResource):
                                     subnet_id=subnet, security_groups=[sg.id], opts=child)
                 for i, subnet in enumerate(args.subnet_ids)]
             self.efs_dns = efs.dns_name
+            self.efs_id = efs.id
             outputs["efs_dns"] = efs.dns_name
         if args.fsx:
             self._lustre(name, args, args.fsx, child, keep)
@@ -93,4 +96,5 @@ class FileSystems(pulumi.ComponentResource):
                 "auto_export_policy": {"events": ["NEW", "CHANGED", "DELETED"]}},
             tags=args.tags, opts=child)
         self.fsx_dns = fsx.dns_name
+        self.fsx_id = fsx.id
         self.fsx_mount_name = fsx.mount_name

@@ -11,6 +11,7 @@ from ailab.infra.aws.autostop import IdleAutoStop, IdleAutoStopArgs, watchdog_ta
 from ailab.infra.aws.boot import user_data
 from ailab.infra.aws.budget import LabBudget, LabBudgetArgs
 from ailab.infra.aws.cluster import GpuCluster, GpuClusterArgs
+from ailab.infra.aws.dashboard import LabDashboard, LabDashboardArgs, auto_stop_line
 from ailab.infra.aws.filesystems import FileSystems, FileSystemsArgs
 from ailab.infra.aws.gpu_instances import GpuInstances, GpuInstancesArgs
 from ailab.infra.aws.iam import InstanceRole, InstanceRoleArgs
@@ -18,6 +19,7 @@ from ailab.infra.aws.machine import deep_learning_ami
 from ailab.infra.aws.network import LabNetwork, LabNetworkArgs
 from ailab.infra.aws.spot_pool import SpotPool, SpotPoolArgs
 from ailab.infra.aws.storage import LabBucket, LabBucketArgs
+from ailab.infra.aws.tracking import TrackingServer, TrackingServerArgs
 from ailab.infra.spec import LabSpec
 
 SPOT_EXEMPT_TAG = "ailab:spot-exempt"
@@ -81,8 +83,9 @@ class AwsLab(pulumi.ComponentResource):
             gpu_ids += [m.id for m in machines.instances]
             nodes += [_node(m, "instances", spec.instances.instance_type, 0)
                       for m in machines.instances]
+        pool = None
         if spec.pool:
-            SpotPool(f"{name}-pool", SpotPoolArgs(
+            pool = SpotPool(f"{name}-pool", SpotPoolArgs(
                 spec=spec.pool, ami_id=ami, subnet_ids=private_ids,  # type: ignore[arg-type]
                 security_group_id=net.security_group.id, instance_profile=role.profile.name,
                 user_data=pool_boot, boot_after=boot_after, tags={**tags, **spot_exempt_tag(
@@ -99,9 +102,9 @@ class AwsLab(pulumi.ComponentResource):
             gpu_ids += [n.id for n in cluster.nodes]
             nodes += [_node(n, "cluster", spec.cluster.instance_type, spec.cluster.efa_interfaces)
                       for n in cluster.nodes]
-        if stop is not None and not stop.on_instance and gpu_ids:
-            IdleAutoStop(f"{name}-autostop", IdleAutoStopArgs(gpu_ids, lab.region, stop, tags),
-                         child)
+        alarms = IdleAutoStop(f"{name}-autostop", IdleAutoStopArgs(
+            gpu_ids, lab.region, stop, tags), child).alarms \
+            if stop is not None and not stop.on_instance and gpu_ids else []
         if spec.budget:
             LabBudget(f"{name}-budget", LabBudgetArgs(lab.stack, spec.budget), child)
         self.outputs = {
@@ -118,12 +121,45 @@ class AwsLab(pulumi.ComponentResource):
             "instance_profile": role.profile.name,
             "nodes": nodes,
         }
+        self.outputs.update(self._observability(name, lab, net, files, gpu_ids, pool, [
+            a.arn for a in alarms], child))
         if files is not None:
             self.outputs.update({k: v for k, v in (("efs_dns", files.efs_dns),
                                                    ("fsx_dns", files.fsx_dns),
                                                    ("fsx_mount_name", files.fsx_mount_name))
                                  if v is not None})
         self.register_outputs(self.outputs)
+
+    def _observability(self, name: str, lab: LabSpec, net: LabNetwork,
+                       files: FileSystems | None, gpu_ids: list[pulumi.Output[str]],
+                       pool: SpotPool | None, alarm_arns: list[pulumi.Output[str]],
+                       child: pulumi.ResourceOptions) -> dict[str, Any]:
+        """The tracking server (``ailab:tracking``) and the dashboard (``ailab:dashboard``);
+        their outputs: ``tracking_uri`` (what the workloads log to), ``dashboard``."""
+        spec, watch = lab.aws, lab.observability
+        assert spec is not None
+        out: dict[str, Any] = {}
+        tracking = None
+        if watch.tracking is not None:
+            tracking = TrackingServer(f"{name}-tracking", TrackingServerArgs(
+                stack=lab.stack, region=lab.region, spec=watch.tracking, vpc_id=net.vpc.id,
+                vpc_cidr=spec.network.vpc_cidr, subnet_ids=[s.id for s in net.private_subnets],
+                client_security_group_id=net.security_group.id,
+                bucket_name=self.bucket.bucket.bucket, bucket_arn=self.bucket.bucket.arn,
+                retain_on_delete=lab.retain_on_delete, tags=lab.tags()), child)
+            out["tracking_uri"] = tracking.uri
+        if watch.dashboard:
+            board = LabDashboard(f"{name}-dashboard", LabDashboardArgs(
+                stack=lab.stack, region=lab.region, instance_ids=gpu_ids,
+                pool_group=pool.group.name if pool else None, alarm_arns=alarm_arns,
+                auto_stop=auto_stop_line(spec.auto_stop, len(gpu_ids)),
+                efs_id=files.efs_id if files else None, fsx_id=files.fsx_id if files else None,
+                budget=spec.budget,
+                tracking_db=tracking.database.identifier if tracking else None,
+                tracking_service=(tracking.cluster.name, tracking.service.name)
+                if tracking else None), child)
+            out["dashboard"] = board.dashboard.dashboard_name
+        return out
 
 
 def _name_tag(resource: Any) -> pulumi.Output[str]:

@@ -12,7 +12,9 @@ AWS documents outside the model:
   is monitoring an EC2 instance"; metric math cannot carry one);
 - an alarm with periods under an hour evaluates at most one day
   (``PutMetricAlarm``: Period x EvaluationPeriods);
-- IAM policy documents are JSON with a Version and Statement list.
+- IAM policy documents are JSON with a Version and Statement list;
+- dashboards, Fargate task sizes, container secrets and RDS deletes follow their
+  documented rules (``aws_observability``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ailab.core.inventory import Inventory, Resource
-from ailab.infra.contract import aws_ec2, aws_services  # noqa: F401  (register translators)
+from ailab.infra.contract import (  # noqa: F401  (register translators)
+    aws_ec2,
+    aws_observability,
+    aws_services,
+)
 from ailab.infra.contract.aws_common import TRANSLATORS, Context, real_ids, with_real_ids
 from ailab.infra.contract.botocore_check import Request, RequestProblem, validate
 
@@ -85,6 +91,7 @@ def api_rules(resource: str, request: Request) -> list[RequestProblem]:
     if service == "iam" and operation in ("CreateRole", "PutRolePolicy"):
         messages += _policy(params.get("AssumeRolePolicyDocument")
                             or params.get("PolicyDocument"))
+    messages += aws_observability.api_rules(request)
     return [RequestProblem(resource, where, m) for m in messages]
 
 

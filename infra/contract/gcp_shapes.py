@@ -9,7 +9,8 @@ Compute Engine refuses at apply time what these see offline:
 - a TPU accelerator type google-cloud-tpu does not know, a topology that does not
   shape the slice, a runtime the generation does not run, a data disk type it
   cannot attach (``ailab.core.tpu``, ``tpu_v2.AcceleratorConfig.Type``);
-- a Filestore capacity outside its tier's range (``facts.FILESTORE_CAPACITY``).
+- a Filestore capacity outside its tier's range (``facts.FILESTORE_CAPACITY``);
+- a dashboard that is not a ``monitoring_dashboard_v1.Dashboard`` (``dashboards``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from ailab.core import tokens, tpu
 from ailab.core.inventory import Inventory, Resource
+from ailab.infra.contract.dashboards import gcp_dashboard_problems
 from ailab.infra.gcp import facts
 
 MACHINES = (tokens.GCP_COMPUTE_INSTANCE, tokens.GCP_COMPUTE_INSTANCE_TEMPLATE)
@@ -56,6 +58,8 @@ def _check(inv: Inventory, res: Resource) -> list[str] | None:
                             disks)
     if res.type == tokens.GCP_FILESTORE_INSTANCE:
         return filestore_problems(res)
+    if res.type == tokens.GCP_MONITORING_DASHBOARD:
+        return gcp_dashboard_problems(str(res.inputs.get("dashboardJson") or ""))
     return None
 
 

@@ -41,7 +41,7 @@ def args_class(token: str) -> type | None:
         return getattr(importlib.import_module(f"pulumi_{token.rsplit(':', 1)[1]}"),
                        "ProviderArgs", None)
     parts = token.split(":")
-    if len(parts) != 3 or parts[0] not in ("aws", "gcp"):
+    if len(parts) != 3 or parts[0] not in ("aws", "gcp", "random"):
         return None
     module = parts[1].split("/")[0]
     name = f"pulumi_{parts[0]}" if module == "index" else f"pulumi_{parts[0]}.{module}"

@@ -113,6 +113,13 @@ TPU_API = "tpu.googleapis.com"
 FILESTORE_API = "file.googleapis.com"
 BUDGET_API = "billingbudgets.googleapis.com"
 IAP_API = "iap.googleapis.com"
+SQL_API = "sqladmin.googleapis.com"
+SERVICE_NETWORKING_API = "servicenetworking.googleapis.com"
+RUN_API = "run.googleapis.com"
+SECRETS_API = "secretmanager.googleapis.com"
+REGISTRY_API = "artifactregistry.googleapis.com"
+TRACKING_APIS = (SQL_API, SERVICE_NETWORKING_API, RUN_API, SECRETS_API, REGISTRY_API)
+"""A tracking server: Cloud SQL on a private IP, Cloud Run, its secret and image."""
 
 BASE_APIS = (COMPUTE_API, IAM_API, CRM_API, STORAGE_API)
 """Every lab: network, service account, project IAM and project look-up, bucket."""
@@ -140,6 +147,17 @@ API_OF_TYPE: dict[str, str] = {
     tokens.GCP_FILESTORE_INSTANCE: FILESTORE_API,
     tokens.GCP_BILLING_BUDGET: BUDGET_API,
     tokens.GCP_MONITORING_NOTIFICATION_CHANNEL: MONITORING_API,
+    tokens.GCP_MONITORING_DASHBOARD: MONITORING_API,
+    tokens.GCP_COMPUTE_GLOBAL_ADDRESS: COMPUTE_API,
+    tokens.GCP_SERVICENETWORKING_CONNECTION: SERVICE_NETWORKING_API,
+    tokens.GCP_SQL_DATABASE_INSTANCE: SQL_API,
+    tokens.GCP_SQL_DATABASE: SQL_API,
+    tokens.GCP_SQL_USER: SQL_API,
+    tokens.GCP_SECRETMANAGER_SECRET: SECRETS_API,
+    tokens.GCP_SECRETMANAGER_SECRET_VERSION: SECRETS_API,
+    tokens.GCP_SECRETMANAGER_SECRET_IAM_MEMBER: SECRETS_API,
+    tokens.GCP_CLOUDRUNV2_SERVICE: RUN_API,
+    tokens.GCP_ARTIFACTREGISTRY_REPOSITORY: REGISTRY_API,
 }
 """The API each GCP resource type is created through."""
 DYNAMIC_KIND_APIS = {"tpu.v2.QueuedResource": TPU_API}

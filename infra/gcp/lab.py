@@ -10,6 +10,7 @@ from ailab.core.tpu import catalog_name
 from ailab.infra.gcp.autostop import InstanceSchedule, InstanceScheduleArgs
 from ailab.infra.gcp.budget import LabBudget, LabBudgetArgs
 from ailab.infra.gcp.cluster import GpuCluster, GpuClusterArgs
+from ailab.infra.gcp.dashboard import LabDashboard, LabDashboardArgs, auto_stop_line
 from ailab.infra.gcp.filestore import HomeFilestore, HomeFilestoreArgs
 from ailab.infra.gcp.gpu_vms import GpuVms, GpuVmsArgs
 from ailab.infra.gcp.identity import NodeIdentity, NodeIdentityArgs
@@ -25,6 +26,7 @@ from ailab.infra.gcp.spec import GcpLabSpec
 from ailab.infra.gcp.spot_pool import SpotPool, SpotPoolArgs
 from ailab.infra.gcp.storage import LabBucket, LabBucketArgs
 from ailab.infra.gcp.tpu import TpuSlices, TpuSlicesArgs
+from ailab.infra.gcp.tracking import TrackingServer, TrackingServerArgs
 from ailab.infra.spec import LabSpec
 
 
@@ -46,8 +48,10 @@ class GcpLab(pulumi.ComponentResource):
         spec = lab.gcp
         if spec is None:
             raise ValueError(f"stack {lab.stack} has no gcp settings")
+        watch = lab.observability
         apis = ProjectServices(f"{name}-apis", ProjectServicesArgs(
-            spec.project, required_apis(spec)), pulumi.ResourceOptions(parent=self))
+            spec.project, required_apis(spec, watch.dashboard, watch.tracking is not None)),
+            pulumi.ResourceOptions(parent=self))
         child = pulumi.ResourceOptions(parent=self, depends_on=[apis])
         labels, tag = lab.labels(), lab_tag(lab.stack)
         machine_labels = {**labels, **spot_exempt_label(spec.spot_exempt)}
@@ -79,6 +83,7 @@ class GcpLab(pulumi.ComponentResource):
                                   bucket.bucket.name if spec.gcsfuse else None, spec.watchdog),
                 labels=machine_labels, tag=tag, zone=spec.zone)
             outputs.update(self._gpu(name, lab, spec, node, net, child))
+        tpus = None
         if spec.tpu:
             tpus = TpuSlices(f"{name}-tpu", TpuSlicesArgs(
                 spec.tpu, spec.project, spec.zone, net.vpc.id, net.subnet.id, nodes.email, tag,
@@ -92,8 +97,39 @@ class GcpLab(pulumi.ComponentResource):
         if spec.budget:
             LabBudget(f"{name}-budget", LabBudgetArgs(spec.budget, spec.project,
                                                       labels["ailab-stack"], labels), child)
+        tpu_nodes = [getattr(s, "node_id", None) or getattr(s, "name", None)
+                     for s in tpus.slices] if tpus else []
+        outputs.update(self._observability(name, lab, spec, net, bucket, home, tpu_nodes,
+                                           child))
         self.outputs = outputs
         self.register_outputs(outputs)
+
+    def _observability(self, name: str, lab: LabSpec, spec: GcpLabSpec, net: LabNetwork,
+                       bucket: LabBucket, home: HomeFilestore | None, tpu_nodes: list[Any],
+                       child: pulumi.ResourceOptions) -> dict[str, Any]:
+        """The tracking server (``ailab:tracking``) and the dashboard (``ailab:dashboard``);
+        their outputs: ``tracking_uri`` (what the workloads log to), ``dashboard``."""
+        watch, labels = lab.observability, lab.labels()
+        out: dict[str, Any] = {}
+        tracking = None
+        if watch.tracking is not None:
+            tracking = TrackingServer(f"{name}-tracking", TrackingServerArgs(
+                stack=lab.stack, project=spec.project, region=lab.region, spec=watch.tracking,
+                network=net.vpc.id, subnet=net.subnet.id,
+                subnet_cidr=spec.network.subnet_cidr, bucket=bucket.bucket.name,
+                retain_on_delete=lab.retain_on_delete, labels=labels), child)
+            out["tracking_uri"] = tracking.uri
+        if watch.dashboard:
+            board = LabDashboard(f"{name}-dashboard", LabDashboardArgs(
+                stack=lab.stack, project=spec.project, region=lab.region, zone=spec.zone,
+                stack_label=labels["ailab-stack"],
+                gpu_machines=bool(spec.vms or spec.pool or spec.cluster), tpu_nodes=tpu_nodes,
+                filestore=home.instance.name if home else None, auto_stop=auto_stop_line(spec),
+                budget=spec.budget,
+                tracking_db=tracking.database.name if tracking else None,
+                tracking_service=tracking.service.name if tracking else None), child)
+            out["dashboard"] = board.dashboard.id
+        return out
 
     def _gpu(self, name: str, lab: LabSpec, spec: GcpLabSpec, node: NodeSettings,
              net: LabNetwork, child: pulumi.ResourceOptions) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
+from ailab.infra.gcp import ops_agent
 from ailab.infra.gcp.autostop import watchdog_install, watchdog_metadata
 from ailab.infra.gcp.spec import WatchdogSpec
 
@@ -65,11 +66,12 @@ def network_interfaces(subnet: pulumi.Input[str], public_ip: bool,
 
 
 def startup_script(filestore_ip: str | None, bucket: str | None,
-                   watchdog: bool) -> str:
+                   watchdog: bool, gpu_metrics: bool = False) -> str:
     """Boot script: mount Filestore at /home/shared, the bucket at /mnt/gcs
     (Cloud Storage FUSE: readable by every user, written only by root, since every
-    write goes out with the VM's service account), install the idle watchdog.
-    Idempotent (runs every boot)."""
+    write goes out with the VM's service account), install the idle watchdog and, on
+    GPU machines, the Ops Agent for GPU metrics (``ops_agent``). Idempotent (runs
+    every boot)."""
     lines = ["#!/bin/bash", "# ailab start-up script (runs on every boot)", "set -euo pipefail"]
     if filestore_ip:
         entry = f"{filestore_ip}:/home {HOME_MOUNT} nfs defaults,_netdev,nofail 0 0"
@@ -96,6 +98,8 @@ def startup_script(filestore_ip: str | None, bucket: str | None,
         ]
     if watchdog:
         lines += watchdog_install()
+    if gpu_metrics:
+        lines += ops_agent.install_lines()
     return "\n".join(lines) + "\n"
 
 
@@ -108,7 +112,8 @@ def metadata(filestore_ip: pulumi.Input[str] | None, bucket: pulumi.Input[str] |
             "install-nvidia-driver": "True" if gpu else "False",
             **watchdog_metadata(watchdog), **(extra or {})}
     return pulumi.Output.all(filestore_ip, bucket).apply(lambda vals: {
-        **base, "startup-script": startup_script(vals[0], vals[1], gpu and watchdog is not None)})
+        **base, "startup-script": startup_script(vals[0], vals[1], gpu and watchdog is not None,
+                                                 gpu_metrics=gpu)})
 
 
 def boot_disk(image: pulumi.Input[str], size_gb: int, labels: dict[str, str]) -> Any:

@@ -28,9 +28,14 @@ from ailab.infra.gcp import facts
 from ailab.infra.gcp.spec_types import GcpLabSpec
 
 
-def required_apis(spec: GcpLabSpec) -> tuple[str, ...]:
+def required_apis(spec: GcpLabSpec, dashboard: bool = False,
+                  tracking: bool = False) -> tuple[str, ...]:
     """Every API the lab's resources, look-ups and nodes call, sorted."""
     apis = set(facts.BASE_APIS)
+    if dashboard:
+        apis.add(facts.MONITORING_API)
+    if tracking:
+        apis |= set(facts.TRACKING_APIS)
     if spec.vms or spec.pool or spec.cluster or spec.tpu:
         apis |= set(facts.NODE_APIS)
     if spec.tpu:

@@ -19,7 +19,7 @@ from tests.support import ROOT
 
 TOKENS = {name: value for name, value in vars(tokens).items()
           if name.isupper() and isinstance(value, str)}
-LITERAL = re.compile(r"""["']((aws|gcp):[A-Za-z0-9]+/[A-Za-z0-9]+|pulumi(-python)?:[a-z]+)"""
+LITERAL = re.compile(r"""["']((aws|gcp|random):[A-Za-z0-9]+/[A-Za-z0-9]+|pulumi(-python)?:[a-z]+)"""
                      r""":[A-Za-z0-9]+["']""")
 
 
@@ -31,7 +31,7 @@ def _sdk_module(token: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("name", sorted(n for n, v in TOKENS.items()
-                                        if v.split(":")[0] in ("aws", "gcp")))
+                                        if v.split(":")[0] in ("aws", "gcp", "random")))
 def test_each_provider_token_is_the_sdks(name: str) -> None:
     token = TOKENS[name]
     module_name, member = _sdk_module(token)

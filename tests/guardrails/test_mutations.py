@@ -1,7 +1,8 @@
 """The mutation suite: every way a shipped stack can be walked around is caught.
 
-``mutations.yaml`` is a table: each row takes a shipped stack, changes it (its
-config, previewed again, or its preview inventory, edited), and names the rule
+``mutations.yaml`` and ``mutations_observability.yaml`` are tables: each row
+takes a shipped stack, changes it (its config, previewed again, or its preview
+inventory, edited), and names the rule
 that must catch it (``config:<key>`` when the stack config check must refuse
 it first). The test asserts every row is caught by its rule, every rule has
 rows, and every shipped stack still passes untouched.
@@ -34,8 +35,11 @@ from ailab.guardrails.evaluate import evaluate
 from ailab.guardrails.rule import load_rules
 from ailab.infra.stacks import list_stacks
 
-TABLE = Path(__file__).with_name("mutations.yaml")
-ROWS: list[dict[str, Any]] = yaml.safe_load(TABLE.read_text())
+TABLES = ("mutations.yaml", "mutations_observability.yaml")
+"""The general table, and the dashboards/tracking one (issue of its own, same format)."""
+ROWS: list[dict[str, Any]] = [row for name in TABLES
+                              for row in yaml.safe_load(Path(__file__).with_name(name)
+                                                        .read_text())]
 
 
 def _fill(value: Any, stack: str) -> Any:

@@ -16,6 +16,7 @@ from ailab.core.inventory import Inventory, Resource
 from ailab.guardrails import types as t
 from ailab.guardrails.evaluate import evaluate
 from ailab.guardrails.rule import load_rules
+from tests.guardrails.test_rules_observability import CASES as OBSERVABILITY_CASES
 
 TAGS = {"ailab:stack": "s", "ailab:owner": "o"}
 LABELS = {"ailab-stack": "s", "ailab-owner": "o"}
@@ -461,6 +462,7 @@ CASES: dict[str, list[tuple[str, list[Resource], list[Resource]]]] = {
 def _fired(rule_id: str, stack: list[Resource] | Inventory) -> list[str]:
     return [v.message for v in evaluate(stack, only=[rule_id])]
 
+CASES.update(OBSERVABILITY_CASES)  # dashboards, tracking database, secrets
 
 CASE_PARAMS = [pytest.param(rule_id, bad, good, id=f"{rule_id}-{case}")
                for rule_id, cases in CASES.items() for case, bad, good in cases]

@@ -213,6 +213,8 @@ CLIENT_USERS = {
     "infra/contract/botocore_check.py": "botocore's models and validator, no calls",
     "infra/contract/sdk_args.py": "google-cloud-tpu message types, no calls",
     "infra/contract/gcp_shapes.py": "google-cloud-tpu enums, no calls",
+    "infra/contract/dashboards.py": "monitoring_dashboard_v1 message types "
+                                    "(json_format.Parse), no calls",
 }
 
 

@@ -34,13 +34,15 @@ PROVIDES = {
     # distribution -> top-level modules it (and its declared requirements) install
     "torch": {"torch"}, "numpy": {"numpy"}, "pydantic": {"pydantic"},
     "fastapi": {"fastapi", "pydantic", "starlette"}, "uvicorn": {"uvicorn"},
-    "accelerate": {"accelerate"}, "deepspeed": {"deepspeed"},
+    "accelerate": {"accelerate"}, "deepspeed": {"deepspeed"}, "mlflow-skinny": {"mlflow"},
 }
 CONDITIONAL = {
     "deepspeed": "train_ddp.py --engine deepspeed (the deepspeed variant's setup installs it)",
     "accelerate": "train_ddp.py --engine accelerate (the accelerate variant installs it)",
     "torch_xla": "the benchmark on a TPU VM, whose runtime image ships it",
     "ailab.core.inputs": "bench results.load_results: `ailab bench report` on the laptop",
+    "mlflow": "train_ddp.py logs to MLflow only with MLFLOW_TRACKING_URI set (the setup "
+              "installs mlflow-skinny then)",
 }
 PIP = re.compile(r"pip install\s+(?:-\w+\s+)*(.+?)(?:;|$)", re.MULTILINE)
 

@@ -18,6 +18,8 @@ The data stream is a function of (seed, rank, step), so the batches after a
 resume are the ones the interrupted run would have seen. This script runs on the
 nodes: it imports only what the task setup installs (torch, NumPy, and
 DeepSpeed/accelerate for those engines) plus the NumPy-only parts of ailab.
+When the stack has a tracking server (``MLFLOW_TRACKING_URI``) rank 0 logs the
+parameters and the loss curve to MLflow (``ailab.workloads.tracking``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import torch.nn.functional as F  # noqa: N812
 
 from ailab.workloads.bench.synthetic import GPT_PRESETS, gpt_stream
 from ailab.workloads.bench.torch_models import Gpt
+from ailab.workloads.tracking import RunTracker
 
 DS_DIR = "deepspeed"
 
@@ -85,10 +88,15 @@ def main(argv: list[str] | None = None) -> None:
     args.ckpt_dir.mkdir(parents=True, exist_ok=True)
     trainer = Trainer(args, model, device)
     start = trainer.resume()
+    tracker = RunTracker(args.ckpt_dir, rank, {
+        "engine": args.engine, "preset": args.preset, "batch": args.batch, "lr": args.lr,
+        "steps": args.steps, "seed": args.seed,
+        "world_size": int(os.environ.get("WORLD_SIZE", "1"))})
     draw = gpt_stream(cfg, args.batch, args.seed)
     for step in range(start, args.steps):
         x, y = (torch.from_numpy(a).to(device) for a in draw(step, rank))
         loss = trainer.step(x, y)
+        tracker.loss(step + 1, loss)
         if rank == 0 and args.losses is not None:
             with args.losses.open("a") as out:
                 out.write(f"{step + 1} {loss:.6f}\n")
@@ -98,6 +106,7 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"step {step + 1} loss {loss:.4f}", flush=True)
         if args.stop_after is not None and step + 1 >= args.stop_after:
             break
+    tracker.close()
 
 
 class Trainer:

@@ -19,8 +19,13 @@ def test_one_more_pool_node_costs_exactly_one_spot_node(preview: Any, rows: Any)
     diff = diff_costs(base, more)
     pool = ["g5.xlarge", "g5.2xlarge", "g6.xlarge", "g6.2xlarge", "g6e.xlarge"]
     cheapest_spot = min(rows.instance("aws", t, "us-west-2", spot=True) for t in pool)
+    agent = (3 * (1 + 1) * rows.extra_price("aws", "us-west-2", "monitoring", "custom-metric",
+                                            "month")
+             + H * 60 / 1000 * rows.extra_price("aws", "us-west-2", "monitoring", "api-request",
+                                                "requests"))
     node = (cheapest_spot * H   # the base capacity covers the 1 on-demand node
-            + 200 * rows.storage_price("aws", "us-west-2", "block", "gp3"))
+            + 200 * rows.storage_price("aws", "us-west-2", "block", "gp3")
+            + agent)            # the node's GPU metrics (1 GPU: 3 per GPU + 3 roll-ups)
     assert diff.total_delta_usd == pytest.approx(node, rel=1e-12)
     assert [d.name for d in diff.changed()] == ["aws-spot-pool-pool-asg"]
 
@@ -29,10 +34,14 @@ def test_one_more_cluster_node_adds_its_instance_and_alarm(preview: Any, rows: A
     base = price_inventory(preview("aws-h100-cluster"))
     more = price_inventory(preview("aws-h100-cluster", {"ailab:clusterNodes": 3}))
     diff = diff_costs(base, more)
+    agent = (27 * rows.extra_price("aws", "us-east-1", "monitoring", "custom-metric", "month")
+             + H * 60 / 1000 * rows.extra_price("aws", "us-east-1", "monitoring",
+                                                "api-request", "requests"))
     node = (rows.instance("aws", "p5.48xlarge", "us-east-1") * H
-            + 500 * rows.storage_price("aws", "us-east-1", "block", "gp3"))
+            + 500 * rows.storage_price("aws", "us-east-1", "block", "gp3") + agent)
     alarm = rows.extra_price("aws", "us-east-1", "monitoring", "metric-alarm", "standard")
     changed = {d.name: d for d in diff.changed()}
+    # The dashboard's body names the new node too, but a dashboard costs the same.
     assert set(changed) == {"aws-h100-cluster-cluster-node-2", "aws-h100-cluster-autostop-2"}
     assert changed["aws-h100-cluster-cluster-node-2"].delta_usd == pytest.approx(node)
     assert changed["aws-h100-cluster-cluster-node-2"].change == "added"

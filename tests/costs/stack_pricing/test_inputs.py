@@ -53,7 +53,11 @@ def test_usage_fills_in_usage_dependent_lines(preview: Any, rows: Any) -> None:
         160 * rows.instance("aws", "g6.xlarge", region, spot=True)
         + 200 * rows.storage_price("aws", region, "block", "gp3")          # billed 730 h
         + 160 * rows.extra_price("aws", region, "network", "public-ipv4", "hour")
-        + 20 * egress)
+        + 20 * egress
+        # GPU metrics only while it runs: 6 custom metrics for 160/730 of the month
+        + 6 * 160 / 730 * rows.extra_price("aws", region, "monitoring", "custom-metric", "month")
+        + 160 * 60 / 1000 * rows.extra_price("aws", region, "monitoring", "api-request",
+                                             "requests"))
     assert cost.count("usage") == 0
 
 

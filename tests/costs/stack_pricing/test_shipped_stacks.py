@@ -13,6 +13,46 @@ from ailab.costs.stack_pricing.lines import STATUSES
 H = 730.0  # hours in the default month
 
 
+def cw_agent(r: Any, region: str, gpus: int, machines: float = 1.0, hours: float = H) -> float:
+    """The CloudWatch agent's GPU metrics: 3 measurements x (GPUs + 1 roll-up) custom
+    metrics prorated by the hour, and one PutMetricData request a minute."""
+    metrics = 3 * (gpus + 1) * machines * hours / H
+    return (metrics * r.extra_price("aws", region, "monitoring", "custom-metric", "month")
+            + machines * hours * 60 / 1000
+            * r.extra_price("aws", region, "monitoring", "api-request", "requests"))
+
+
+def cw_dashboard(r: Any, region: str) -> float:
+    return r.extra_price("aws", region, "monitoring", "dashboard", "month")
+
+
+def aws_tracking(r: Any, region: str) -> float:
+    """MLflow: RDS db.t4g.small with 20 GB gp3 and its managed secret, one 0.5 vCPU / 1 GB
+    Fargate task, the internal ALB's hours (capacity units and logs are usage)."""
+    x = r.extra_price
+    return (x("aws", region, "database", "rds-postgres", "db.t4g.small") * H
+            + 20 * x("aws", region, "database", "rds-storage", "gp3")
+            + x("aws", region, "secrets", "secrets-manager", "rds-managed-secret")
+            + 0.5 * H * x("aws", region, "compute", "fargate", "vcpu-hour")
+            + 1.0 * H * x("aws", region, "compute", "fargate", "gb-hour")
+            + H * x("aws", region, "network", "alb", "hour"))
+
+
+def gcp_tracking(r: Any, region: str) -> float:
+    """MLflow: Cloud SQL db-g1-small with 10 GB SSD and one secret version (Cloud Run,
+    Artifact Registry and backups are usage)."""
+    x = r.extra_price
+    return (x("gcp", region, "database", "cloudsql-postgres", "db-g1-small") * H
+            + 10 * x("gcp", region, "database", "cloudsql-storage", "ssd")
+            + x("gcp", region, "secrets", "secret-manager", "version"))
+
+
+def ops_agent(r: Any, region: str, gpus: int, hours: float, machines: float = 1.0) -> float:
+    """The Ops Agent's 3 series per GPU, a point a minute, 8 bytes a point, by the MiB."""
+    mib = 3 * gpus * machines * hours * 60 * 8 / 2**20
+    return mib * r.extra_price("gcp", region, "monitoring", "metrics-ingest", "mib")
+
+
 def aws_gpu_lab(r: Any) -> float:
     region = "us-east-1"
     gp3 = r.storage_price("aws", region, "block", "gp3")
@@ -20,7 +60,8 @@ def aws_gpu_lab(r: Any) -> float:
             + 200 * gp3                                            # rootVolumeGb
             + r.extra_price("aws", region, "network", "public-ipv4", "hour") * H  # publicIp
             + 500 * gp3                           # data volume; 3000 IOPS/125 MiBps included
-            + r.extra_price("aws", region, "monitoring", "metric-alarm", "standard"))  # 1 metric
+            + r.extra_price("aws", region, "monitoring", "metric-alarm", "standard")  # 1 metric
+            + cw_agent(r, region, gpus=1) + cw_dashboard(r, region))
 
 
 def aws_h100_cluster(r: Any) -> float:
@@ -31,7 +72,9 @@ def aws_h100_cluster(r: Any) -> float:
             + 2400 * r.storage_price("aws", region, "file", "fsx-lustre-persistent2-250")
             + r.storage_price("aws", region, "network", "nat-gateway", "hour") * H
             + r.extra_price("aws", region, "network", "public-ipv4", "hour") * H  # NAT EIP
-            + 2 * r.extra_price("aws", region, "monitoring", "metric-alarm", "standard"))
+            + 2 * r.extra_price("aws", region, "monitoring", "metric-alarm", "standard")
+            + cw_agent(r, region, gpus=8, machines=2) + cw_dashboard(r, region)
+            + aws_tracking(r, region))                   # ailab:tracking: mlflow
 
 
 def aws_spot_pool(r: Any) -> float:
@@ -42,7 +85,9 @@ def aws_spot_pool(r: Any) -> float:
             + cheapest_spot * H                          # desired 2 = 1 base + 1 spot
             + 2 * 200 * r.storage_price("aws", region, "block", "gp3")
             + r.storage_price("aws", region, "network", "nat-gateway", "hour") * H
-            + r.extra_price("aws", region, "network", "public-ipv4", "hour") * H)
+            + r.extra_price("aws", region, "network", "public-ipv4", "hour") * H
+            + cw_agent(r, region, gpus=1, machines=2)   # g5.xlarge, the first override
+            + cw_dashboard(r, region))
 
 
 def nat_ip(r: Any, region: str) -> float:
@@ -59,7 +104,8 @@ def gcp_gpu_lab(r: Any) -> float:
             + 1024 * r.storage_price("gcp", region, "file", "filestore-basic-hdd")
             # NAT follows the VM's schedule: 1 VM x 261 h
             + weekday_hours * r.storage_price("gcp", region, "network", "nat-gateway", "hour")
-            + nat_ip(r, region))
+            + nat_ip(r, region)
+            + ops_agent(r, region, gpus=1, hours=weekday_hours))   # dashboard: no charge
 
 
 def gcp_tpu_lab(r: Any) -> float:
@@ -75,7 +121,8 @@ def gcp_a3_cluster(r: Any) -> float:
     node = (r.instance("gcp", "a3-highgpu-8g", region) * H
             + 500 * r.storage_price("gcp", region, "block", "pd-balanced"))
     return (2 * node + 2 * H * r.storage_price("gcp", region, "network", "nat-gateway", "hour")
-            + nat_ip(r, region))
+            + nat_ip(r, region) + ops_agent(r, region, gpus=8, hours=H, machines=2)
+            + gcp_tracking(r, region))                   # ailab:tracking: mlflow
 
 
 HAND: dict[str, Callable[[Any], float]] = {
@@ -139,8 +186,9 @@ def test_asg_range_prices_min_and_max(preview: Any, rows: Any) -> None:
     spot = min(rows.instance("aws", t, region, spot=True) for t in pool)  # cheapest pool
     od = rows.instance("aws", "g5.xlarge", region)                       # first override
     low, high = line.range_monthly_usd
-    assert low == pytest.approx(od * H + 200 * gp3, abs=1e-3)                   # min 1
-    assert high == pytest.approx(od * H + 15 * spot * H + 16 * 200 * gp3, abs=1e-3)  # max 16
+    assert low == pytest.approx(od * H + 200 * gp3 + cw_agent(rows, region, 1), abs=1e-3)  # min 1
+    assert high == pytest.approx(od * H + 15 * spot * H + 16 * 200 * gp3       # max 16
+                                 + cw_agent(rows, region, 1, machines=16), abs=1e-3)
 
 
 def test_what_the_tables_say_reaches_the_lines(preview: Any) -> None:

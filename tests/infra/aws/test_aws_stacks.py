@@ -11,7 +11,10 @@ from ailab.infra.aws.facts import efa_interfaces
 AWS_STACKS = ["aws-gpu-lab", "aws-spot-pool", "aws-h100-cluster"]
 TAGGABLE_PREFIXES = ("aws:ec2/vpc:", "aws:ec2/subnet:", "aws:ec2/instance:", "aws:s3/bucket:Bucket",
                      "aws:ebs/", "aws:efs/fileSystem", "aws:fsx/lustre", "aws:iam/role:",
-                     "aws:ec2/securityGroup", "aws:ec2/launchTemplate", "aws:cloudwatch/")
+                     "aws:ec2/securityGroup", "aws:ec2/launchTemplate",
+                     "aws:cloudwatch/metricAlarm", "aws:cloudwatch/logGroup", "aws:rds/",
+                     "aws:ecs/", "aws:lb/")
+"""Every taggable type ailab declares (CloudWatch dashboards take no tags)."""
 
 
 @pytest.mark.parametrize("stack", AWS_STACKS)

@@ -29,10 +29,12 @@ def test_every_stack_is_ready_for_its_first_up(preview: Any, stack: str) -> None
 @pytest.mark.parametrize("stack", GCP_STACKS)
 def test_the_apis_enabled_are_the_apis_the_resources_need(preview: Any, stack: str) -> None:
     inv = preview(stack)
-    spec = load_spec(load_stack_config(stack), stack).gcp
+    lab = load_spec(load_stack_config(stack), stack)
+    spec, watch = lab.gcp, lab.observability
     assert spec is not None
     enabled = {s.inputs["service"] for s in inv.by_type(tokens.GCP_PROJECTS_SERVICE)}
-    assert enabled == set(required_apis(spec)) == set(needed_apis(inv))
+    assert enabled == set(required_apis(spec, watch.dashboard, watch.tracking is not None)) \
+        == set(needed_apis(inv))
     for service in inv.by_type(tokens.GCP_PROJECTS_SERVICE):
         assert service.inputs["disableOnDestroy"] is False, "other stacks may use the API"
 
