@@ -157,7 +157,8 @@ def hostile_files(base: Any, json_only: bool = False) -> st.SearchStrategy[bytes
 
 
 @functools.lru_cache(maxsize=1)
-def _command() -> Callable[..., Any]:
+@functools.cache
+def _command() -> Any:
     """The ``ailab`` app as the click command Typer builds on every call (once here:
     building it is most of a short command's time)."""
     import typer.main
@@ -168,9 +169,10 @@ def _command() -> Callable[..., Any]:
 
 
 def run_cli(args: list[str]) -> tuple[int, str, str]:
-    """Run the ``ailab`` entry point in-process (``run_app`` over the app's command,
+    """Run the ``ailab`` entry point in-process (``runner.run`` over the app's command,
     as ``ailab.cli.main`` does): exit code, stdout, stderr."""
-    from ailab.cli.common import run_app
+    from ailab.cli import app
+    from ailab.cli.runner import run
 
     out, err = io.StringIO(), io.StringIO()
     argv = sys.argv
@@ -178,7 +180,7 @@ def run_cli(args: list[str]) -> tuple[int, str, str]:
     code: int = 0
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            run_app(_command())  # type: ignore[arg-type]
+            code = run(app, args, _command())
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     finally:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import click
 import typer
 
 from ailab.cli import common
@@ -67,13 +68,14 @@ def crash_report(exc: BaseException, argv: Sequence[str]) -> Path | None:
     return path
 
 
-def run(app: typer.Typer, argv: Sequence[str]) -> int:
-    """Run ``ailab ARGV`` and return its exit code."""
+def run(app: typer.Typer, argv: Sequence[str], command: click.Command | None = None) -> int:
+    """Run ``ailab ARGV`` and return its exit code (``command``: the click command
+    Typer builds from ``app``, passed in by callers that run many commands)."""
     from ailab.core.project import set_project_dir
 
     common.SETTINGS.quiet = common.SETTINGS.no_color = False
     set_project_dir(None)
-    command = typer.main.get_command(app)
+    command = command or typer.main.get_command(app)
     args = hoist_globals(rewrite_deprecated(command, argv, common.warn))
     try:
         result = command.main(args=args, prog_name="ailab", standalone_mode=False)
