@@ -16,8 +16,8 @@ import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import click
 import typer
 
 from ailab.cli import common
@@ -68,7 +68,7 @@ def crash_report(exc: BaseException, argv: Sequence[str]) -> Path | None:
     return path
 
 
-def run(app: typer.Typer, argv: Sequence[str], command: click.Command | None = None) -> int:
+def run(app: typer.Typer, argv: Sequence[str], command: Any = None) -> int:
     """Run ``ailab ARGV`` and return its exit code (``command``: the click command
     Typer builds from ``app``, passed in by callers that run many commands)."""
     from ailab.core.project import set_project_dir
