@@ -16,6 +16,7 @@ guards data or credentials that cannot be recovered once lost or leaked.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -220,9 +221,17 @@ def _script(res: Resource) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=256)
+def _carries_credential(script: str) -> bool:
+    """Cached by script text: a cluster's nodes share one boot script, so the regex
+    work is per distinct script, not per node."""
+    return bool(CREDENTIAL_URI.search(script) or SECRET_ASSIGNMENT.search(script))
+
+
+BOOT_SCRIPT_CARRIERS = (tokens.AWS_EC2_INSTANCE, tokens.AWS_EC2_LAUNCH_TEMPLATE,
+                        *t.GCE_MACHINES)
 SECRET_CARRIERS = (tokens.AWS_RDS_INSTANCE, *PASSWORD_INPUTS, tokens.AWS_ECS_TASK_DEFINITION,
-                   tokens.GCP_CLOUDRUNV2_SERVICE, tokens.AWS_EC2_INSTANCE,
-                   tokens.AWS_EC2_LAUNCH_TEMPLATE, *t.GCE_MACHINES)
+                   tokens.GCP_CLOUDRUNV2_SERVICE, *BOOT_SCRIPT_CARRIERS)
 """Resources that hold, or could hold, a credential."""
 
 
@@ -237,11 +246,9 @@ def _secret_problems(res: Resource) -> Iterator[str]:
         yield from _env_findings(_container_env(res), "container environment")
     if res.type == tokens.GCP_CLOUDRUNV2_SERVICE:
         yield from _env_findings(_run_env(res), "container env")
-    if res.type in (tokens.AWS_EC2_INSTANCE, tokens.AWS_EC2_LAUNCH_TEMPLATE, *t.GCE_MACHINES):
-        script = _script(res)
-        if CREDENTIAL_URI.search(script) or SECRET_ASSIGNMENT.search(script):
-            yield "the boot script carries a credential (visible to anyone who can read " \
-                  "instance metadata or user data)"
+    if res.type in BOOT_SCRIPT_CARRIERS and _carries_credential(_script(res)):
+        yield "the boot script carries a credential (visible to anyone who can read " \
+              "instance metadata or user data)"
 
 
 @stack_rule("secrets-not-in-config", "Credentials come from a secret manager, never plain "
