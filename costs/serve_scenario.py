@@ -153,7 +153,9 @@ class Replica(_Strict):
 class Autoscaling(_Strict):
     """SkyServe's replica policy (``target_qps_per_replica`` = capacity x utilization)."""
 
-    target_utilization: float = Field(default=0.7, gt=0, le=1.0)
+    target_utilization: float = Field(default=0.7, ge=0.01, le=1.0)
+    """Share of a replica's capacity the autoscaler aims for (1 %-100 %: below 1 % a
+    replica would serve almost nothing, and the replica count overflows)."""
     min_replicas: int = Field(default=1, ge=0, le=MAX_REPLICAS)
     max_replicas: int = Field(default=10, ge=1, le=MAX_REPLICAS)
     scale_up_delay_s: float = Field(default=300.0, ge=0, le=1e7)

@@ -258,3 +258,15 @@ def test_autoscaled_never_dearer_than_peak_without_delays(
                                "scale_down_delay_s": 0, "cold_start_s": cold})
     res = by_name(estimate_serve(sc, np.array(demand)))
     assert res["autoscaled"].cost_usd <= res["fixed-peak"].cost_usd + 1e-9
+
+
+@pytest.mark.parametrize("util", [1e-308, 0.001])
+def test_a_vanishing_target_utilization_is_refused_by_name(util: float, tmp_path: Path) -> None:
+    """Found by the hostile-input tests: 1e-308 made the replica count infinite."""
+    path = tmp_path / "serve.yaml"
+    path.write_text(f"cloud: aws\nregion: us-east-1\ninstance_type: g6.xlarge\n"
+                    f"replica: {{requests_per_s: 4}}\n"
+                    f"demand: {{step_minutes: 60, requests_per_s: [10.0]}}\n"
+                    f"autoscaling: {{target_utilization: {util}}}\n")
+    with pytest.raises(InputFileError, match=r"autoscaling\.target_utilization"):
+        load_serve_scenario(path)
