@@ -191,11 +191,18 @@ freshness.register(freshness.PriceTable(
 
 
 def with_accelerators(frame: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Rows whose accelerator the accelerator table knows, with a canonical ``gpu`` column."""
+    """Rows whose accelerator the accelerator table knows, with a canonical ``gpu`` column:
+    the real part where the network table names one (Lambda's ``gpu_1x_h100_pcie`` is an
+    H100-PCIE, though the catalog calls it H100), so no listing passes one part off as
+    another."""
     from ailab.costs.accelerators import catalog_name_map
+    from ailab.costs.network import network_columns
 
     table = load_prices() if frame is None else frame
     names = table["accelerator"].map(catalog_name_map())
     out = table[names.notna() & (table["accelerator_count"] > 0)].copy()
     out["gpu"] = names[out.index]
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    variant = network_columns(out)["variant"]
+    out["gpu"] = variant.fillna(out["gpu"]).to_numpy()
+    return out

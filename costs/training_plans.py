@@ -65,15 +65,14 @@ def as_categories(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def priced_rows(prices: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Price rows with a known accelerator, their network facts and the real part."""
+    """Price rows with a known accelerator (the real part), and their network facts."""
     from ailab.costs.catalog import with_accelerators
 
     rows = with_accelerators(prices)
     net = network_columns(rows)
     rows = rows.assign(in_node=net["in_node"].to_numpy(), fabric=net["fabric"].to_numpy(),
                        fabric_gbps=net["fabric_gbps"].to_numpy(),
-                       multi_node=net["multi_node"].to_numpy(bool),
-                       gpu=net["variant"].fillna(rows["gpu"]).to_numpy())
+                       multi_node=net["multi_node"].to_numpy(bool))
     return as_categories(rows)
 
 
