@@ -41,6 +41,18 @@ def test_show_json_filters_and_carries_the_table_date(cli: Cli) -> None:
     assert tables["gpu-catalog"]["as_of"] == snapshot_date().isoformat()
 
 
+def test_show_names_the_real_part(cli: Cli) -> None:
+    """Lambda's gpu_1x_h100_pcie is an H100 PCIe (756 dense TFLOP/s, no NVLink), though
+    the price catalog calls it H100: it is listed under H100-PCIe, never as H100."""
+    code, out, _ = cli(["catalog", "show", "--gpu", "H100", "--cloud", "lambda", "--json"])
+    assert code == 0
+    h100 = {r["instance_type"] for r in json.loads(out)["rows"]}
+    assert "gpu_8x_h100_sxm5" in h100 and not any("pcie" in t for t in h100)
+    code, out, _ = cli(["catalog", "show", "--gpu", "H100-PCIe", "--json"])
+    assert code == 0
+    assert {r["instance_type"] for r in json.loads(out)["rows"]} == {"gpu_1x_h100_pcie"}
+
+
 def test_show_table_and_errors(cli: Cli) -> None:
     code, out, _ = cli(["catalog", "show", "--gpu", "TPU-v6e", "--limit", "3"])
     assert code == 0 and "tpu-v6e" in out and "source:" in out
