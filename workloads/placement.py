@@ -20,8 +20,10 @@ EFA_ENVS = {
     "NCCL_DEBUG": "WARN",
     "NCCL_CROSS_NIC": "1",
 }
-KEEP = ("cpus", "memory", "ports", "disk_size")
-"""Template resource keys that hold on any infra (SkyPilot's ssh/k8s clouds included)."""
+KEEP = ("cpus", "memory", "ports", "disk_size", "image_id")
+"""Template resource keys that hold on any infra (SkyPilot's ssh/k8s clouds included:
+a ``docker:`` image_id becomes the pod's image there, so Triton and TensorRT-LLM run
+in their own containers on owned machines too)."""
 
 
 def place(cfg: dict[str, Any], envs: dict[str, str], result: Any, facts: StackFacts,

@@ -59,6 +59,16 @@ def test_variant_is_a_service_with_probe_autoscaling_and_spot(variant: str) -> N
     assert res["instance_type"] == r.choice.instance_type
 
 
+@pytest.mark.parametrize("infra", ["onprem", "k8s", "hybrid"])
+@pytest.mark.parametrize("variant", sorted(IMAGES))
+def test_container_variants_keep_their_image_on_owned_machines(variant: str,
+                                                               infra: str) -> None:
+    """SkyPilot's Kubernetes cloud (SSH node pools included) runs a ``docker:``
+    image_id as the pod's image; without it Triton's command is not on the machine."""
+    res = _build(variant, stack="gcp-gpu-lab", infra=infra).config["resources"]
+    assert res["image_id"] == IMAGES[variant]
+
+
 def test_triton_variants_lay_out_the_lab_bucket_model() -> None:
     for variant, backend in (("triton-onnx", "onnxruntime"), ("triton-trt", "tensorrt")):
         r = _build(variant, bucket="lab-models")
