@@ -286,13 +286,23 @@ def metric_alarm(res: Resource, ctx: PricingContext) -> CostLine:
                                     "alarm-metric-month", quote)])
 
 
-@rule(tokens.AWS_EC2_VPC_ENDPOINT)
+@rule(tokens.AWS_EC2_VPC_ENDPOINT, usage=("hours_per_month", "processed_gb"))
 def vpc_endpoint(res: Resource, ctx: PricingContext) -> CostLine:
-    """Gateway endpoints (S3, DynamoDB) are free; interface endpoints are not in the table."""
+    """Gateway endpoints (S3, DynamoDB) are free; an interface endpoint is billed per
+    subnet (one network interface each) per hour, plus the GB it processes."""
     kind = text(res.inputs.get("vpcEndpointType"), "vpcEndpointType", "Gateway")
-    if kind.lower() != "gateway":
+    if kind.lower() == "gateway":
+        return free_line(res, ctx, "gateway endpoint: no charge")
+    if kind.lower() != "interface":
         return unpriced(res, ctx, f"{kind} VPC endpoints have no price in the table")
-    return free_line(res, ctx, "gateway endpoint: no charge")
+    subnets = len(items(res.inputs.get("subnetIds"), "subnetIds")) or 1
+    hours, basis = ctx.hours(res)
+    price = storage_prices.network_price
+    parts = [part(f"interface endpoint hours ({subnets} subnets)", hours * subnets, "h",
+                  price("aws", ctx.region, "vpc-endpoint-interface", "hour")),
+             processed_part(ctx, res, price("aws", ctx.region, "vpc-endpoint-interface",
+                                            "processed"))]
+    return new_line(res, ctx, parts, hours_per_month=hours, hours_basis=basis)
 
 
 @rule(tokens.AWS_LB_LOAD_BALANCER, tokens.AWS_ALB_LOAD_BALANCER,

@@ -17,6 +17,7 @@ from ailab.infra.aws.gpu_instances import GpuInstances, GpuInstancesArgs
 from ailab.infra.aws.iam import InstanceRole, InstanceRoleArgs
 from ailab.infra.aws.machine import deep_learning_ami
 from ailab.infra.aws.network import LabNetwork, LabNetworkArgs
+from ailab.infra.aws.spec import AwsLabSpec
 from ailab.infra.aws.spot_pool import SpotPool, SpotPoolArgs
 from ailab.infra.aws.storage import LabBucket, LabBucketArgs
 from ailab.infra.aws.tracking import TrackingServer, TrackingServerArgs
@@ -34,6 +35,14 @@ def spot_exempt_tag(reason: str | None, on_demand: bool) -> dict[str, str]:
     return {SPOT_EXEMPT_TAG: _TAG_VALUE_RE.sub("", reason).strip()[:256] or "yes"}
 
 
+def private_without_egress(spec: AwsLabSpec) -> bool:
+    """Machines in the private subnets (the cluster, the pool, instances without a
+    public IP) and no NAT gateway: only the VPC endpoints reach AWS for them."""
+    private = spec.cluster is not None or spec.pool is not None or (
+        spec.instances is not None and not spec.instances.public_ip)
+    return private and not spec.network.nat_gateway
+
+
 class AwsLab(pulumi.ComponentResource):
     """Network, storage tiers, machines, pool, cluster, auto-stop and budget."""
 
@@ -45,8 +54,9 @@ class AwsLab(pulumi.ComponentResource):
         if spec is None:
             raise ValueError(f"stack {lab.stack} has no aws settings")
         tags = lab.tags()
-        net = LabNetwork(f"{name}-net", LabNetworkArgs(spec.network, lab.region, lab.ssh_cidr,
-                                                       tags), child)
+        net = LabNetwork(f"{name}-net", LabNetworkArgs(
+            spec.network, lab.region, lab.ssh_cidr, tags,
+            monitoring_endpoint=private_without_egress(spec)), child)
         self.bucket = LabBucket(f"{name}-data", LabBucketArgs(spec.bucket, lab.retain_on_delete,
                                                               tags), child)
         role = InstanceRole(f"{name}-nodes", InstanceRoleArgs(self.bucket.bucket.arn, tags),

@@ -1,5 +1,6 @@
 """Lab network: VPC, public/private subnets over several AZs, optional NAT,
-S3 gateway endpoint and the cluster security group."""
+S3 gateway endpoint, the CloudWatch interface endpoint when private machines have no
+other way out, and the cluster security group."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ class LabNetworkArgs:
     ssh_cidr: str | None
     """CIDR allowed on port 22; None means no SSH ingress."""
     tags: dict[str, str] = field(default_factory=dict)
+    monitoring_endpoint: bool = False
+    """An interface endpoint for CloudWatch (``monitoring``) in the private subnets:
+    without NAT, private machines reach S3 through the gateway endpoint but cannot
+    publish their GPU metrics, so the GPU auto-stop alarm would never see them."""
 
 
 def security_group_rules(ssh_cidr: str | None) -> tuple[list[Any], list[Any]]:
@@ -68,6 +73,8 @@ class LabNetwork(pulumi.ComponentResource):
             f"{name}-s3-endpoint", vpc_id=self.vpc.id,
             service_name=f"com.amazonaws.{args.region}.s3", vpc_endpoint_type="Gateway",
             route_table_ids=[public_rt.id, private_rt.id], tags=tags, opts=child)
+        if args.monitoring_endpoint:
+            self._monitoring_endpoint(name, args, tags, child)
         ingress, egress = security_group_rules(args.ssh_cidr)
         self.security_group = aws.ec2.SecurityGroup(
             f"{name}-cluster-sg", vpc_id=self.vpc.id,
@@ -80,6 +87,23 @@ class LabNetwork(pulumi.ComponentResource):
             "private_subnet_ids": [s.id for s in self.private_subnets],
             "security_group_id": self.security_group.id,
         })
+
+    def _monitoring_endpoint(self, name: str, args: LabNetworkArgs, tags: dict[str, str],
+                             child: pulumi.ResourceOptions) -> None:
+        """CloudWatch's API inside the VPC (private DNS: the agent's usual host name
+        resolves to it), reachable on 443 from the VPC only."""
+        group = aws.ec2.SecurityGroup(
+            f"{name}-endpoints-sg", vpc_id=self.vpc.id,
+            description="ailab: HTTPS from the lab VPC to the AWS service endpoints",
+            ingress=[{"protocol": "tcp", "from_port": 443, "to_port": 443,
+                      "cidr_blocks": [args.spec.vpc_cidr], "description": "HTTPS from the VPC"}],
+            tags=tags, opts=child)
+        self.monitoring_endpoint = aws.ec2.VpcEndpoint(
+            f"{name}-monitoring-endpoint", vpc_id=self.vpc.id,
+            service_name=f"com.amazonaws.{args.region}.monitoring",
+            vpc_endpoint_type="Interface", private_dns_enabled=True,
+            subnet_ids=[s.id for s in self.private_subnets], security_group_ids=[group.id],
+            tags=tags, opts=child)
 
     @staticmethod
     def _subnets(name: str, side: str, cidrs: tuple[str, ...], azs: tuple[str, ...],

@@ -120,6 +120,8 @@ def vpc_endpoint(res: Resource, ctx: Context) -> list[Request]:
     return [("ec2", "CreateVpcEndpoint", clean({
         "VpcId": i.get("vpcId"), "ServiceName": i.get("serviceName"),
         "VpcEndpointType": i.get("vpcEndpointType"), "RouteTableIds": i.get("routeTableIds"),
+        "SubnetIds": i.get("subnetIds"), "SecurityGroupIds": i.get("securityGroupIds"),
+        "PrivateDnsEnabled": i.get("privateDnsEnabled"),
         "TagSpecifications": tag_specs(res, "vpc-endpoint")}))]
 
 

@@ -22,6 +22,7 @@ from ailab.infra.stacks import list_stacks
 STACKS = list_stacks()
 VARIANTS = [
     ("aws-gpu-lab", {"ailab:fsxLustre": True, "ailab:natGateway": True}),
+    ("aws-gpu-lab", {"ailab:publicIp": False}),  # no way out: the CloudWatch endpoint
     ("aws-gpu-lab", {"ailab:autoStopCpuPercent": 20, "ailab:dataVolumeType": "io2",
                      "ailab:dataVolumeIops": 16000}),
     ("aws-spot-pool", {"ailab:efs": True, "ailab:bucketTiering": "lifecycle"}),

@@ -62,7 +62,7 @@ def test_unknown_types_and_missing_prices_are_unpriced_not_zero() -> None:
         _res("aws:ec2/instance:Instance", "odd", instanceType="x9.mega"),
         _res("aws:fsx/lustreFileSystem:LustreFileSystem", "scratch1", storageCapacity=1200,
              deploymentType="SCRATCH_1"),
-        _res("aws:ec2/vpcEndpoint:VpcEndpoint", "ep", vpcEndpointType="Interface"),
+        _res("aws:ec2/vpcEndpoint:VpcEndpoint", "ep", vpcEndpointType="GatewayLoadBalancer"),
         _res("aws:ebs/volume:Volume", "vol", type="gp3", size=10)))
     status = {ln.name: ln for ln in cost.lines}
     for name in ("nb", "odd", "scratch1", "ep"):
