@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,17 +36,8 @@ def layered(config: dict[str, Any]) -> Iterator[None]:
     with tempfile.TemporaryDirectory(prefix="ailab-skycfg-") as tmp:
         path = Path(tmp) / "config.yaml"
         path.write_text(yaml.safe_dump(config, sort_keys=False))
-        saved = os.environ.get(skyrun.PROJECT_CONFIG_ENV)
-        os.environ[skyrun.PROJECT_CONFIG_ENV] = str(path)
-        try:
-            skypilot_config.reload_config()
+        with skyrun.project_layer(path, skypilot_config.reload_config):
             yield
-        finally:
-            if saved is None:
-                os.environ.pop(skyrun.PROJECT_CONFIG_ENV, None)
-            else:
-                os.environ[skyrun.PROJECT_CONFIG_ENV] = saved
-            skypilot_config.reload_config()
 
 
 def check_config(config: dict[str, Any]) -> None:

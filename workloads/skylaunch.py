@@ -129,17 +129,8 @@ def project_config(path: Path) -> Iterator[None]:
     """SkyPilot's client reads ``path`` as its project config layer for the launch."""
     import sky  # type: ignore[import-untyped]
 
-    saved = os.environ.get(skyrun.PROJECT_CONFIG_ENV)
-    os.environ[skyrun.PROJECT_CONFIG_ENV] = str(path)
-    try:
-        sky.reload_config()
+    with skyrun.project_layer(path, sky.reload_config):
         yield
-    finally:
-        if saved is None:
-            os.environ.pop(skyrun.PROJECT_CONFIG_ENV, None)
-        else:
-            os.environ[skyrun.PROJECT_CONFIG_ENV] = saved
-        sky.reload_config()
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,24 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _FAKE_AWS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox",
              "AWS_SESSION_TOKEN": "sandbox", "AWS_EC2_METADATA_DISABLED": "true",
              "SKYPILOT_DISABLE_USAGE_COLLECTION": "1"}
+
+
+@contextlib.contextmanager
+def project_layer(path: Path, reload: Callable[[], Any]) -> Iterator[None]:
+    """``path`` as SkyPilot's project config layer (``SKYPILOT_PROJECT_CONFIG``) while
+    the block runs, the caller's setting restored after; ``reload`` re-reads SkyPilot's
+    config on both edges (its client caches it)."""
+    saved = os.environ.get(PROJECT_CONFIG_ENV)
+    os.environ[PROJECT_CONFIG_ENV] = str(path)
+    try:
+        reload()
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(PROJECT_CONFIG_ENV, None)
+        else:
+            os.environ[PROJECT_CONFIG_ENV] = saved
+        reload()
 
 
 # EC2 "Running On-Demand ... instances" vCPU quotas, by instance family letter.
