@@ -13,21 +13,11 @@ the preview at 2,048 nodes.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
-from collections.abc import Callable
-from typing import Any
+
+from timing import median_seconds
 
 STACKS = ("aws-h100-cluster", "gcp-a3-cluster")
-
-
-def _median(fn: Callable[[], Any], repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
 
 
 def measure(stack: str, nodes: int, repeat: int) -> dict[str, float]:
@@ -52,9 +42,9 @@ def measure(stack: str, nodes: int, repeat: int) -> dict[str, float]:
         return Inventory.from_json(doc)
 
     return {"resources": len(inventory.resources), "preview_s": preview_s,
-            "policy_s": _median(lambda: evaluate(fresh()), repeat),
-            "pricing_s": _median(lambda: price_inventory(doc), repeat),
-            "rules_s": _median(lambda: evaluate(fresh(), only=other_rules), repeat)}
+            "policy_s": median_seconds(lambda: evaluate(fresh()), repeat),
+            "pricing_s": median_seconds(lambda: price_inventory(doc), repeat),
+            "rules_s": median_seconds(lambda: evaluate(fresh(), only=other_rules), repeat)}
 
 
 def main() -> None:

@@ -16,25 +16,14 @@ timing).
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+from timing import median_seconds
 
 STACKS = ("aws-h100-cluster", "gcp-a3-cluster")
-
-
-def _median(fn: Callable[[], Any], repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
 
 
 def measure(stack: str, nodes: int, repeat: int) -> dict[str, float]:
@@ -46,10 +35,11 @@ def measure(stack: str, nodes: int, repeat: int) -> dict[str, float]:
     overrides = {"ailab:clusterNodes": nodes}
     runs = max(1, repeat if nodes <= 256 else 1)
     found: list[Inventory] = []
-    preview_s = _median(lambda: found.append(preview_stack(stack, overrides=overrides)), runs)
+    preview_s = median_seconds(
+        lambda: found.append(preview_stack(stack, overrides=overrides)), runs)
     doc = found[-1].to_json()
     copies = [Inventory.from_json(doc) for _ in range(repeat)]
-    price_s = _median(lambda: priced_document(doc, price_inventory(copies.pop())), repeat)
+    price_s = median_seconds(lambda: priced_document(doc, price_inventory(copies.pop())), repeat)
     probe = Inventory.from_json(doc)
     cost = price_inventory(probe)
     custom = sum(1 for r in probe.resources if r.custom)
@@ -69,8 +59,8 @@ def _cli(stack: str, nodes: int, repeat: int) -> None:
         def run(cmd: list[str]) -> None:
             subprocess.run(cmd, check=True, capture_output=True)
 
-        plain = _median(lambda: run(base), repeat)
-        priced = _median(lambda: run([*base, "--cost"]), repeat)
+        plain = median_seconds(lambda: run(base), repeat)
+        priced = median_seconds(lambda: run([*base, "--cost"]), repeat)
     print(f"{stack} {nodes} nodes, `ailab preview --json` {plain:.2f} s, with --cost "
           f"{priced:.2f} s ({priced / plain:.2f}x)")
 

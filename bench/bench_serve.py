@@ -16,11 +16,9 @@
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
 import numpy as np
+from timing import median_seconds
 
 from ailab.costs.serve import replica_options, replica_price
 from ailab.costs.serve_estimate import estimate_serve
@@ -51,21 +49,12 @@ def _demand(sc: ServeScenario) -> np.ndarray:
     return synthetic_demand(sc.demand.synthetic, sc.demand.step_minutes)
 
 
-def _median(fn: Callable[[], object], repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
-
-
 def replicas(repeat: int) -> None:
     times = {}
     for days in (7, 28, 112, 365):
         sc = _scenario(days)
         demand, row = _demand(sc), replica_price(sc)
-        times[days] = (len(demand), _median(
+        times[days] = (len(demand), median_seconds(
             lambda sc=sc, d=demand, r=row: replica_options(sc, r, 4.0, d), repeat))
     steps, year = times[365]
     print(f"replicas, year at 1-minute steps ({steps:,} steps, 3 options): "
@@ -77,7 +66,7 @@ def replicas(repeat: int) -> None:
     year_d = _demand(_scenario(365))
     facts = ModelFacts(0.05, 2.0, 1.0, None, 0.0, None, None)
     inp = Inputs("us-east-1", facts, Demand(year_d, 60.0), "", None, "", 60)
-    serverless = _median(lambda: price_serverless("aws", None, inp), repeat)
+    serverless = median_seconds(lambda: price_serverless("aws", None, inp), repeat)
     print(f"serverless, same year (lambda + sagemaker-serverless): {serverless * 1000:.0f} ms, "
           f"ratio to the replica options = {serverless / year:.2f}")
 
@@ -87,7 +76,7 @@ def break_even(repeat: int) -> None:
     for weeks in (1, 2, 4, 16):
         sc = _scenario(7 * weeks, step_minutes=5, serverless=True)
         demand = _demand(sc)
-        took = _median(lambda sc=sc, demand=demand: estimate_serve(sc, demand), repeat)
+        took = median_seconds(lambda sc=sc, demand=demand: estimate_serve(sc, demand), repeat)
         base = base or took
         print(f"estimate with break-even, {weeks:>2} week(s) at 5-minute steps "
               f"({len(demand):,} steps): {took * 1000:.0f} ms, growth x{took / base:.1f} "
