@@ -10,7 +10,9 @@ row rather than a new branch:
   that can be crossed, and does not treat a missing metric as idle; or the
   on-machine idle watchdog (tags ``ailab:idle-minutes``/``ailab:idle-gpu-percent``
   above zero, on the instance or its launch template). A stop alarm on CPU alone
-  is itself a violation: it stops a machine whose GPUs are working.
+  is itself a violation: it stops a machine whose GPUs are working. An alarm on a
+  machine whose metrics cannot reach CloudWatch (``egress``) never fires: also a
+  violation.
 - GCE: a max run duration with a stop/delete action, an *instance schedule*
   resource policy with a stop schedule (a compact-placement policy is not a
   schedule), or the watchdog (its start-up script, ``ailab-idle-minutes`` above
@@ -30,6 +32,7 @@ from ailab.core import tags, tokens
 from ailab.core.inventory import Inventory, Resource
 from ailab.guardrails import types as t
 from ailab.guardrails.documents import boot_script
+from ailab.guardrails.egress import metrics_reach
 from ailab.guardrails.links import launch_template_of
 from ailab.guardrails.rule import (
     Finding,
@@ -141,7 +144,13 @@ def _aws_findings(inv: Inventory, accept_cpu_only: bool) -> Iterator[Finding]:
         for name in harmful:
             yield inst, f"{name} stops this GPU instance on CPU alone (its GPUs may be busy)"
         problems = {name: alarm_problem(a, accept_cpu_only) for name, a in alarms.items()}
-        if any(p is None for p in problems.values()) or _aws_watchdog(inst, template):
+        if _aws_watchdog(inst, template):
+            continue  # the watchdog stops the machine from inside: no network needed
+        if any(p is None for p in problems.values()):
+            if metrics_reach(inv, inst, template) is False:
+                yield inst, "its GPU alarm can never fire: no public IP with an internet " \
+                            "route, no NAT or other route out and no CloudWatch interface " \
+                            "endpoint in the VPC, so its GPU metrics never arrive"
             continue
         if problems:
             why = "; ".join(f"{n} {p}" for n, p in sorted(problems.items()))
@@ -177,8 +186,10 @@ def _gce_stops(inv: Inventory, vm: Resource) -> bool | None:
 
 @stack_rule("gpu-auto-stop", "GPU machines stop themselves when their GPUs are idle", FINOPS,
             Severity.HIGH, "Keep ailab:autoStopMinutes > 0: on AWS a CloudWatch alarm on GPU "
-            "utilisation (CWAgent nvidia_smi_utilization_gpu) with the ec2:stop action, or the "
-            "idle watchdog (tags ailab:idle-*); never an alarm on CPU alone; on GCE a max run "
+            "utilisation (CWAgent nvidia_smi_utilization_gpu) with the ec2:stop action on a "
+            "machine that can reach CloudWatch (public IP, NAT or the monitoring interface "
+            "endpoint), or the idle watchdog (tags ailab:idle-*); never an alarm on CPU alone; "
+            "on GCE a max run "
             "duration, an instance schedule or the watchdog.",
             (tokens.AWS_EC2_INSTANCE, ALARM, tokens.AWS_EC2_LAUNCH_TEMPLATE,
              tokens.GCP_COMPUTE_INSTANCE, tokens.GCP_COMPUTE_RESOURCE_POLICY,
