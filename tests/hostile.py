@@ -63,15 +63,15 @@ def hostile_values(depth: int = 2) -> st.SearchStrategy[Any]:
                      st.dictionaries(st.text(max_size=8), inner, max_size=3))
 
 
-def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def doc_paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Every path to a value inside a document (mapping keys and list indexes)."""
     out = [prefix] if prefix else []
     if isinstance(doc, dict):
         for key, value in doc.items():
-            out += _paths(value, (*prefix, key))
+            out += doc_paths(value, (*prefix, key))
     elif isinstance(doc, list):
         for i, value in enumerate(doc):
-            out += _paths(value, (*prefix, i))
+            out += doc_paths(value, (*prefix, i))
     return out
 
 
@@ -95,7 +95,7 @@ def mutated(draw: st.DrawFn, base: Any) -> Any:
     """``base`` with one to three values replaced, deleted or an unknown key added."""
     doc = base
     for _ in range(draw(st.integers(1, 3))):
-        paths = _paths(doc)
+        paths = doc_paths(doc)
         if not paths:
             return doc
         path = draw(st.sampled_from(paths))

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ailab.core.errors import AilabError
+from tests.hostile import doc_paths
 from tests.support import ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -61,18 +62,6 @@ LOADERS: dict[str, tuple[Callable[[Path], Any], Path, list[str]]] = {
 WRONG = st.one_of(st.just({"nested": [1, 2]}), st.just([["x"]]), st.just("not-a-number"),
                   st.integers(-10**9, -1), st.just(None), st.just(True),
                   st.text(min_size=1, max_size=12))
-
-
-def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every path to a value in a YAML document (mapping keys and list indexes)."""
-    out = [prefix] if prefix else []
-    if isinstance(doc, dict):
-        for key, value in doc.items():
-            out += _paths(value, (*prefix, key))
-    elif isinstance(doc, list):
-        for i, value in enumerate(doc):
-            out += _paths(value, (*prefix, i))
-    return out
 
 
 def _set(doc: Any, path: tuple[Any, ...], value: Any) -> None:
@@ -131,7 +120,7 @@ def test_examples_load(kind: str, tmp_path: Path) -> None:
 def test_wrong_typed_value_is_one_line_naming_the_field(kind: str, data: st.DataObject,
                                                         tmp_path_factory: Any) -> None:
     doc = _example(kind)
-    path = data.draw(st.sampled_from(_paths(doc)), label="path")
+    path = data.draw(st.sampled_from(doc_paths(doc)), label="path")
     _set(doc, path, data.draw(WRONG, label="value"))
     error = _run(kind, doc, tmp_path_factory.mktemp(kind))
     if error is not None:
@@ -145,7 +134,7 @@ def test_wrong_typed_value_is_one_line_naming_the_field(kind: str, data: st.Data
 def test_unknown_key_is_refused_by_name(kind: str, data: st.DataObject,
                                         tmp_path_factory: Any) -> None:
     doc = _example(kind)
-    mappings = [p for p in [(), *_paths(doc)] if isinstance(_get(doc, p), dict)
+    mappings = [p for p in [(), *doc_paths(doc)] if isinstance(_get(doc, p), dict)
                 and not (p and p[-1] in FREE_FORM)]
     where = data.draw(st.sampled_from(mappings), label="mapping")
     key = data.draw(st.from_regex(r"zz_[a-z]{3,8}", fullmatch=True), label="key")
